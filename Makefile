@@ -1,0 +1,39 @@
+# The two commands: `make run` and `make test`. Everything they need is installed here.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml scripts/system-packages.txt 2>/dev/null | cksum | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test bench install system-deps clean-db messages
+
+$(STAMP): pyproject.toml scripts/system-packages.txt
+	@bash scripts/system-deps.sh
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+run: install
+	@$(VENV)/bin/ecredit migrate --noinput -v 0
+	@$(VENV)/bin/ecredit demo --if-empty
+	@$(VENV)/bin/ecredit serve --host $(HOST) --port $(PORT)
+
+test: install
+	@$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+bench: install
+	@$(PY) bench/ingest.py
+
+messages: install
+	@$(PY) scripts/compile_messages.py
+
+clean-db:
+	rm -f var/ecredit.sqlite3 var/ecredit.sqlite3-wal var/ecredit.sqlite3-shm

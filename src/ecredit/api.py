@@ -1,0 +1,57 @@
+"""The HTTP API (/api/v1/): one NinjaAPI composed of the apps' routers, one handler for domain errors."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from ecredit import __version__
+from ecredit.access.auth import PrincipalAuth
+from ecredit.archive.api import router as archive_router
+from ecredit.exchange.api import router as exchange_router
+from ecredit.kit.errors import DomainError, Forbidden
+from ecredit.registry.api import router as registry_router
+
+api = NinjaAPI(
+    title="ecredit API",
+    version=__version__,
+    description=(
+        "电子商务信用信息平台数据交换接口 / Exchange interface of the e-commerce credit platform. "
+        "Systems authenticate with `Authorization: Bearer <token>`; console users with their session. "
+        "Errors are JSON: `{code, message, field?}`; messages follow `Accept-Language` (zh-hans, en)."
+    ),
+    auth=PrincipalAuth(),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    status = exc.http_status
+    if isinstance(exc, Forbidden) and getattr(request, "auth", None) is not None and request.auth.role == "public":
+        status = 401  # not logged in at all: ask for credentials rather than refuse
+    return api.create_response(request, exc.as_dict(), status=status)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(request, {"code": "unauthenticated", "message": _("令牌无效或已失效")}, status=401)
+
+
+@api.exception_handler(ValidationError)
+def invalid_request(request, exc: ValidationError):
+    errors = [{"field": ".".join(str(p) for p in e.get("loc", [])[1:]), "message": e.get("msg", "")}
+              for e in exc.errors]
+    return api.create_response(request, {"code": "invalid", "message": _("请求格式不正确"), "errors": errors},
+                               status=422)
+
+
+@api.get("/health", auth=None, tags=["system"], summary="Liveness check")
+def health(request):
+    return {"status": "ok"}
+
+
+api.add_router("/", archive_router)
+api.add_router("/", exchange_router)
+api.add_router("/", registry_router)

@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from .models import CreditRecord, Objection, RecordType, RepairApplication
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Writes go through the archive's services (change log); the admin only reads."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RecordType)
+class RecordTypeAdmin(ReadOnlyAdmin):
+    """Edited in policy/rules/catalog.yaml and mirrored at migrate."""
+
+    list_display = ("code", "name", "category", "polarity", "severity", "disclosure", "publicity_rule", "in_catalog")
+    list_filter = ("category", "polarity", "disclosure")
+
+
+@admin.register(CreditRecord)
+class CreditRecordAdmin(ReadOnlyAdmin):
+    list_display = ("id", "record_type", "subject", "source", "decided_on", "status", "public_until")
+    list_filter = ("record_type", "status", "disclosure", "source")
+    search_fields = ("source_record_id", "summary", "subject__name", "subject__uscc")
+    raw_id_fields = ("subject",)
+    date_hierarchy = "decided_on"
+
+
+@admin.register(Objection)
+class ObjectionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "record", "status", "filed_at", "check_due", "decide_due", "due_estimated")
+    list_filter = ("status",)
+
+
+@admin.register(RepairApplication)
+class RepairApplicationAdmin(ReadOnlyAdmin):
+    list_display = ("id", "record", "status", "applied_at", "decide_due")
+    list_filter = ("status",)

@@ -1,0 +1,416 @@
+"""Writing credit records: bulk intake, correction, revocation; the credit check; the catalog mirror.
+
+Bulk intake is the hot path (ARCHITECTURE §8): it validates with compiled schemas, resolves subjects
+with one query per kind, hashes each item once, and writes records and change-log entries with one
+executemany each, inside one transaction that also holds the change log's lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterator
+
+import fastjsonschema
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ecredit import policy
+from ecredit.audit.services import Actor, ChainWriter, state_text
+from ecredit.kit.canonical import canonical_json
+from ecredit.kit.crypto import sm3_hex
+from ecredit.kit.errors import Forbidden, NotFound, ValidationFailed
+from ecredit.registry import services as registry
+
+from . import publicity
+from .models import CreditRecord, Disclosure, RecordStatus, RecordType
+
+MODEL = "archive.creditrecord"
+MAX_BATCH = 10_000
+STATE_FIELDS = ("record_type_id", "subject_id", "source_id", "source_record_id", "decided_on", "summary",
+                "details", "legal_basis", "evidence", "status", "disclosure", "public_from", "repair_from",
+                "public_until", "content_hash")
+_COLUMNS = ("id", "record_type_id", "subject_id", "source_id", "source_record_id", "batch_id", "decided_on",
+            "summary", "details", "legal_basis", "evidence", "status", "disclosure", "polarity", "public_from",
+            "repair_from", "public_until", "publicity_basis", "policy_version", "content_hash", "created_at",
+            "updated_at", "log_seq")
+
+
+def record_state(values: dict[str, Any]) -> str:
+    """Canonical state of a record as the change log keeps it (from a row dict or a model)."""
+    return state_text({k: values[k] for k in STATE_FIELDS})
+
+
+def _model_state(record: CreditRecord) -> str:
+    return record_state({k: getattr(record, k) for k in STATE_FIELDS})
+
+
+def iter_record_states() -> Iterator[tuple[int, str]]:
+    """Every record's current state, for verification of the change log."""
+    for row in CreditRecord.objects.order_by("id").values("id", *STATE_FIELDS).iterator(chunk_size=5000):
+        yield row["id"], record_state(row)
+
+
+# ---------------------------------------------------------------------------------------------- catalog
+
+
+def sync_record_types(using: str = "default") -> int:
+    """Mirror the catalog into RecordType rows; types dropped from the catalog stay, marked out of it."""
+    current = policy.current()
+    codes = set()
+    for rule in current.catalog.record_types:
+        codes.add(rule.code)
+        RecordType.objects.using(using).update_or_create(code=rule.code, defaults=dict(
+            name=rule.name.zh, name_en=rule.name.en, category=rule.category, polarity=rule.polarity,
+            severity=rule.severity, disclosure=rule.disclosure, publicity_rule=rule.publicity,
+            legal_basis=rule.legal_basis, details_schema=rule.details_schema, in_catalog=True,
+            policy_version=current.version))
+    RecordType.objects.using(using).exclude(code__in=codes).update(in_catalog=False)
+    return len(codes)
+
+
+@lru_cache(maxsize=4096)
+def _window_rule(pol_version: str, rule_name: str, on: dt.date):
+    return policy.current().publicity_rule(rule_name, on)
+
+
+def publicity_window(type_code: str, decided_on: dt.date, details: dict[str, Any]) -> publicity.PublicityWindow:
+    """The publicity window of a record of `type_code` decided on `decided_on`, under the current policy."""
+    current = policy.current()
+    rule = current.record_types[type_code]
+    return publicity.compute(_window_rule(current.version, rule.publicity, decided_on), decided_on, details,
+                             rule.disclosure)
+
+
+# ---------------------------------------------------------------------------------------------- intake
+
+
+@dataclass
+class RowError:
+    """Why one item of a batch was refused."""
+
+    index: int
+    source_record_id: str
+    field: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "id": self.source_record_id, "field": self.field, "code": self.code,
+                "message": self.message}
+
+
+@dataclass
+class IngestReport:
+    """What a batch did: counts and the refused items. Nothing else was written."""
+
+    received: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    atomic: bool = False
+    record_ids: list[int] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return self.received - self.created - self.updated - self.unchanged
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"received": self.received, "created": self.created, "updated": self.updated,
+                "unchanged": self.unchanged, "rejected": self.rejected, "atomic": self.atomic,
+                "errors": [e.as_dict() for e in self.errors]}
+
+
+@dataclass
+class _Item:
+    index: int
+    source_record_id: str
+    type_code: str
+    ref: registry.SubjectRef
+    decided_on: dt.date
+    summary: str
+    details: dict[str, Any]
+    legal_basis: str
+    evidence: list[Any]
+    content_hash: str
+
+
+def _text(value: Any, field_name: str, max_length: int, required: bool = True) -> str:
+    text = "" if value is None else str(value).strip()
+    if required and not text:
+        raise ValidationFailed(_("{field}为必填项").format(field=field_name), field=field_name, code="required")
+    if len(text) > max_length:
+        raise ValidationFailed(_("{field}超过{n}个字符").format(field=field_name, n=max_length), field=field_name,
+                               code="too_long")
+    return text
+
+
+def _day(value: Any, field_name: str, today: dt.date) -> dt.date:
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value).strip())
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("{field}不是有效日期（应为YYYY-MM-DD）").format(field=field_name),
+                               field=field_name, code="bad_date") from None
+    if day > today:
+        raise ValidationFailed(_("{field}晚于今天").format(field=field_name), field=field_name, code="future_date")
+    if day.year < 1949:
+        raise ValidationFailed(_("{field}早于1949年").format(field=field_name), field=field_name, code="bad_date")
+    return day
+
+
+def may_submit(principal, type_code: str) -> bool:
+    """True when the principal's organisation is among the record type's allowed sources."""
+    rule = policy.current().record_types.get(type_code)
+    if rule is None:
+        return False
+    if principal.role in ("system", "superuser"):
+        return True
+    return principal.organisation_kind in rule.sources or principal.organisation_code in rule.sources
+
+
+def _prepare(index: int, raw: Any, principal, current, today: dt.date) -> _Item:
+    if not isinstance(raw, dict):
+        raise ValidationFailed(_("记录应为JSON对象"), field="", code="not_an_object")
+    source_record_id = _text(raw.get("id"), "id", 100)
+    type_code = _text(raw.get("type"), "type", 50)
+    rule = current.record_types.get(type_code)
+    if rule is None:
+        raise ValidationFailed(_("未知的信用信息类型：{code}").format(code=type_code), field="type", code="unknown_type")
+    if not may_submit(principal, type_code):
+        raise ValidationFailed(_("本单位无权报送“{name}”").format(name=rule.name.zh), field="type",
+                               code="source_not_allowed")
+    ref = registry.parse_ref(raw.get("subject"))
+    if ref.kind not in rule.subject_kinds:
+        raise ValidationFailed(_("“{name}”不适用于此类主体").format(name=rule.name.zh), field="subject",
+                               code="subject_kind_not_allowed")
+    decided_on = _day(raw.get("decided_on"), "decided_on", today)
+    summary = _text(raw.get("summary"), "summary", 500)
+    details = raw.get("details") or {}
+    try:
+        details = current.details_validator(type_code)(details)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        where = exc.path[1:] if exc.path and exc.path[0] == "data" else exc.path
+        raise ValidationFailed(_("明细不符合要求：{msg}").format(msg=exc.message.replace("data.", "details.")),
+                               field="details" + "".join(f".{p}" for p in where or []), code="bad_details") from None
+    legal_basis = _text(raw.get("legal_basis"), "legal_basis", 2000, required=False) or rule.legal_basis
+    evidence = raw.get("evidence") or []
+    if not isinstance(evidence, list):
+        raise ValidationFailed(_("证据应为列表"), field="evidence", code="bad_evidence")
+    content = canonical_json([type_code, ref.lookup, decided_on, summary, details, legal_basis, evidence])
+    return _Item(index, source_record_id, type_code, ref, decided_on, summary, details, legal_basis, evidence,
+                 sm3_hex(content))
+
+
+class _Rollback(Exception):
+    pass
+
+
+def ingest(items: list[Any], principal, *, batch_id: int | None = None, atomic: bool = False) -> IngestReport:
+    """Write a batch of records for the principal's organisation.
+
+    Row by row by default: valid items are written, each refused item is reported with its index, field
+    and reason. With `atomic=True` one refused item refuses the batch and nothing is written. Either way
+    the written part is one transaction, and a record already received with the same id and content is
+    left unchanged, so re-sending a batch is harmless.
+    """
+    principal.require("record.submit")
+    if principal.organisation_id is None:
+        raise Forbidden(_("报送记录须以单位身份进行"))
+    if len(items) > MAX_BATCH:
+        raise ValidationFailed(_("每批最多{n}条记录").format(n=MAX_BATCH), field="records", code="batch_too_large")
+    current, today = policy.current(), timezone.localdate()
+    report = IngestReport(received=len(items), atomic=atomic)
+    prepared: dict[str, _Item] = {}
+    for index, raw in enumerate(items):
+        try:
+            item = _prepare(index, raw, principal, current, today)
+        except ValidationFailed as exc:
+            rid = str(raw.get("id", "")) if isinstance(raw, dict) else ""
+            report.errors.append(RowError(index, rid, exc.field or "", exc.code, str(exc.message)))
+            continue
+        if item.source_record_id in prepared:
+            report.errors.append(RowError(index, item.source_record_id, "id", "duplicate_in_batch",
+                                          _("同一批次中记录编号重复（第{n}条已使用）").format(
+                                              n=prepared[item.source_record_id].index + 1)))
+            continue
+        prepared[item.source_record_id] = item
+    if atomic and report.errors:
+        return report
+    try:
+        with transaction.atomic():
+            _write(list(prepared.values()), principal, batch_id, current, report)
+            if atomic and report.errors:
+                raise _Rollback
+    except _Rollback:
+        report.created = report.updated = report.unchanged = 0
+        report.record_ids = []
+    report.errors.sort(key=lambda e: e.index)
+    return report
+
+
+def _write(items: list[_Item], principal, batch_id, current, report: IngestReport) -> None:
+    actor = principal.actor
+    with ChainWriter() as log:
+        subjects = registry.resolve({item.ref for item in items}, actor, log)
+        existing: dict[str, tuple[int, str]] = {}
+        ids = [item.source_record_id for item in items]
+        for start in range(0, len(ids), 900):
+            existing.update((rid, (pk, digest)) for pk, rid, digest in CreditRecord.objects.filter(
+                source_id=principal.organisation_id, source_record_id__in=ids[start:start + 900]
+            ).values_list("id", "source_record_id", "content_hash"))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM archive_creditrecord")
+            next_id = cursor.fetchone()[0]
+        now_db = connection.ops.adapt_datetimefield_value(log.at)
+        rows, updates = [], []
+        for item in items:
+            subject_id = subjects[item.ref.lookup]
+            if isinstance(subject_id, ValidationFailed):
+                report.errors.append(RowError(item.index, item.source_record_id, subject_id.field or "subject",
+                                              subject_id.code, str(subject_id.message)))
+                continue
+            known = existing.get(item.source_record_id)
+            if known and known[1] == item.content_hash:
+                report.unchanged += 1
+                report.record_ids.append(known[0])
+                continue
+            rule = current.record_types[item.type_code]
+            window = publicity.compute(_window_rule(current.version, rule.publicity, item.decided_on),
+                                       item.decided_on, item.details, rule.disclosure)
+            values = dict(record_type_id=item.type_code, subject_id=subject_id, source_id=principal.organisation_id,
+                          source_record_id=item.source_record_id, decided_on=item.decided_on, summary=item.summary,
+                          details=item.details, legal_basis=item.legal_basis, evidence=item.evidence,
+                          status=RecordStatus.ACTIVE, disclosure=rule.disclosure, public_from=window.public_from,
+                          repair_from=window.repair_from, public_until=window.public_until,
+                          content_hash=item.content_hash)
+            if known:
+                updates.append((known[0], values, window))
+                continue
+            next_id += 1
+            seq = log.append(actor, "create", MODEL, next_id, record_state(values))
+            rows.append((next_id, item.type_code, subject_id, principal.organisation_id, item.source_record_id,
+                         batch_id, _iso(item.decided_on), item.summary, _json(item.details), item.legal_basis,
+                         _json(item.evidence), RecordStatus.ACTIVE, rule.disclosure, rule.polarity,
+                         _iso(window.public_from), _iso(window.repair_from), _iso(window.public_until),
+                         window.basis, current.version, item.content_hash, now_db, now_db, seq))
+            report.record_ids.append(next_id)
+        if rows:
+            json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+            marks = ", ".join(f"%s{json_cast}" if c in ("details", "evidence") else "%s" for c in _COLUMNS)
+            with connection.cursor() as cursor:
+                cursor.executemany(f"INSERT INTO archive_creditrecord ({', '.join(_COLUMNS)}) VALUES ({marks})", rows)
+                if connection.vendor == "postgresql":
+                    cursor.execute("SELECT setval(pg_get_serial_sequence('archive_creditrecord', 'id'), %s)",
+                                   [next_id])
+        report.created = len(rows)
+        for pk, values, window in updates:
+            record = CreditRecord.objects.select_for_update().get(pk=pk)
+            if record.status in (RecordStatus.REVOKED, RecordStatus.REPAIRED):
+                report.errors.append(RowError(-1, record.source_record_id, "id", "closed",
+                                              _("该记录已撤销或已修复，不能再更新")))
+                continue
+            for key, value in values.items():
+                setattr(record, key, value)
+            record.publicity_basis, record.batch_id, record.policy_version = window.basis, batch_id, current.version
+            save_logged(record, log, actor, "update", "re-sent with new content")
+            report.updated += 1
+            report.record_ids.append(pk)
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _json(value: Any) -> str:
+    return canonical_json(value).decode("utf-8")
+
+
+def save_logged(record: CreditRecord, log: ChainWriter, actor: Actor, action: str, reason: str) -> None:
+    """Save a changed record and append its new state to the change log."""
+    record.updated_at = log.at
+    record.log_seq = log.append(actor, action, MODEL, record.pk, _model_state(record), reason)
+    record.save()
+
+
+# ---------------------------------------------------------------------------------------------- changes
+
+
+def _own_record(record_id: int, principal, permission: str) -> CreditRecord:
+    principal.require(permission)
+    record = CreditRecord.objects.select_for_update().filter(pk=record_id).first()
+    if record is None or not CreditRecord.objects.visible_to(principal).filter(pk=record_id).exists():
+        raise NotFound(_("信用记录不存在"))
+    if record.source_id != principal.organisation_id and principal.role not in ("credit_office_admin", "system",
+                                                                                 "superuser"):
+        raise Forbidden(_("只能更正或撤销本单位报送的记录"))
+    return record
+
+
+@transaction.atomic
+def correct(record_id: int, principal, *, summary: str | None = None, details: dict | None = None,
+            decided_on: dt.date | None = None, reason: str) -> CreditRecord:
+    """Correct a record (by its source or the credit office); the window is recomputed."""
+    record = _own_record(record_id, principal, "record.correct")
+    if record.status in (RecordStatus.REVOKED, RecordStatus.REPAIRED):
+        raise ValidationFailed(_("该记录已撤销或已修复，不能更正"), code="closed")
+    _text(reason, "reason", 2000)
+    apply_correction(record, summary=summary, details=details, decided_on=decided_on)
+    with ChainWriter() as log:
+        save_logged(record, log, principal.actor, "correct", reason)
+    return record
+
+
+def apply_correction(record: CreditRecord, *, summary=None, details=None, decided_on=None) -> None:
+    """Change a record's content in memory (validated) and recompute its publicity window."""
+    current = policy.current()
+    if summary is not None:
+        record.summary = _text(summary, "summary", 500)
+    if details is not None:
+        try:
+            record.details = current.details_validator(record.record_type_id)(details)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            raise ValidationFailed(_("明细不符合要求：{msg}").format(msg=exc.message), field="details",
+                                   code="bad_details") from None
+    if decided_on is not None:
+        record.decided_on = _day(decided_on, "decided_on", timezone.localdate())
+    window = publicity_window(record.record_type_id, record.decided_on, record.details)
+    record.public_from, record.repair_from, record.public_until = window.public_from, window.repair_from, \
+        window.public_until
+    record.publicity_basis, record.policy_version = window.basis, current.version
+    record.status = RecordStatus.CORRECTED
+
+
+@transaction.atomic
+def revoke(record_id: int, principal, *, reason: str) -> CreditRecord:
+    """Revoke a record (the decision behind it was revoked or found wrong); it leaves public view at once."""
+    record = _own_record(record_id, principal, "record.revoke")
+    _text(reason, "reason", 2000)
+    if record.status == RecordStatus.REVOKED:
+        return record
+    record.status = RecordStatus.REVOKED
+    with ChainWriter() as log:
+        save_logged(record, log, principal.actor, "revoke", reason)
+    return record
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def credit_summary(subject, principal, *, purpose: str, channel: str) -> dict[str, Any]:
+    """A subject's credit summary for a credit check (R9.2): what the principal may read, logged."""
+    from ecredit.audit.services import record_access
+
+    principal.require("credit.check")
+    if not (purpose or "").strip():
+        raise ValidationFailed(_("信用核查须说明用途"), field="purpose", code="required")
+    records = list(CreditRecord.objects.visible_to(principal).filter(subject=subject).live()
+                   .select_related("record_type").order_by("-decided_on")[:500])
+    record_access(principal.actor, subject.pk, "credit_summary", purpose, channel)
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.polarity] = counts.get(record.polarity, 0) + 1
+    return {"subject": subject, "records": records, "counts": counts, "checked_at": timezone.now(),
+            "public_only": principal.reads <= {Disclosure.PUBLIC}}

@@ -1,0 +1,171 @@
+"""Writing and verifying the change log; writing the access log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
+
+from django.db import connection
+from django.utils import timezone
+
+from ecredit.kit.canonical import canonical_json
+from ecredit.kit.crypto import chain_hash
+
+from .models import AccessLogEntry, ChainHead, ChangeLogEntry
+
+GENESIS = "0" * 64
+_INSERT = (
+    "INSERT INTO audit_changelogentry (seq, at, actor, organisation, action, model, object_id, state, reason,"
+    " prev_hash, hash) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who writes: a label (user:…, client:…, system:…) and the organisation code it acts for."""
+
+    label: str
+    organisation: str = ""
+
+
+SYSTEM = Actor("system", "")
+
+
+def entry_bytes(seq: int, at: str, actor: str, organisation: str, action: str, model: str, object_id: int,
+                state: str, reason: str) -> bytes:
+    """The bytes an entry's hash covers; `state` is already canonical JSON text."""
+    head = f"{seq}\x1f{at}\x1f{actor}\x1f{organisation}\x1f{action}\x1f{model}\x1f{object_id}\x1f{reason}\x1f"
+    return head.encode("utf-8") + state.encode("utf-8")
+
+
+def _iso(at: dt.datetime) -> str:
+    return at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class ChainWriter:
+    """Appends entries inside the caller's transaction; holds the chain head's lock until commit.
+
+    Use as `with ChainWriter() as log: log.append(...)`; entries are written in one executemany when
+    the block ends, and the head moves with them, so a rolled-back transaction leaves no trace.
+    """
+
+    def __init__(self, at: dt.datetime | None = None) -> None:
+        self.at = at or timezone.now()
+        self.at_text = _iso(self.at)
+        self.rows: list[tuple] = []
+
+    def __enter__(self) -> "ChainWriter":
+        if not connection.in_atomic_block:
+            raise RuntimeError("the change log is written inside a transaction")
+        head = ChainHead.objects.select_for_update().filter(id=1).first()
+        if head is None:
+            head = ChainHead.objects.create(id=1, seq=0, hash=GENESIS)
+        self.head = head
+        self.seq, self.hash = head.seq, head.hash
+        return self
+
+    def append(self, actor: Actor, action: str, model: str, object_id: int, state: str,
+               reason: str = "") -> int:
+        """Add one entry; `state` is the object's canonical JSON after the change. Returns its seq."""
+        self.seq += 1
+        digest = chain_hash(self.hash, entry_bytes(self.seq, self.at_text, actor.label, actor.organisation,
+                                                   action, model, object_id, state, reason))
+        self.rows.append((self.seq, self.at_db, actor.label, actor.organisation, action, model, object_id,
+                          state, reason, self.hash, digest))
+        self.hash = digest
+        return self.seq
+
+    @property
+    def at_db(self):
+        return connection.ops.adapt_datetimefield_value(self.at)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None and self.rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(_INSERT, self.rows)
+            ChainHead.objects.filter(id=1).update(seq=self.seq, hash=self.hash)
+            self.rows = []
+
+
+# Models whose rows must match their last log entry: label -> function yielding (id, canonical state).
+StateReader = Callable[[], Iterator[tuple[int, str]]]
+_STATE_READERS: dict[str, StateReader] = {}
+
+
+def register_state(model_label: str, reader: StateReader) -> None:
+    """Declare that rows of `model_label` are logged with the state that `reader` recomputes."""
+    _STATE_READERS[model_label] = reader
+
+
+@dataclass
+class VerifyResult:
+    """Outcome of a verification: ok, entries checked, and the first problem found."""
+
+    ok: bool
+    entries: int
+    objects: int
+    problem: str = ""
+    bad_seq: int | None = None
+
+
+def verify(chunk: int = 5000) -> VerifyResult:
+    """Recompute the chain from the first entry and compare every logged object with its last entry."""
+    expected_prev, expected_seq, count = GENESIS, 1, 0
+    latest: dict[tuple[str, int], tuple[int, str]] = {}
+    fields = ("seq", "at", "actor", "organisation", "action", "model", "object_id", "state", "reason",
+              "prev_hash", "hash")
+    for row in ChangeLogEntry.objects.order_by("seq").values_list(*fields).iterator(chunk_size=chunk):
+        seq, at, actor, organisation, action, model, object_id, state, reason, prev_hash, digest = row
+        if seq != expected_seq:
+            return VerifyResult(False, count, 0, f"entry #{expected_seq} is missing (next is #{seq})", expected_seq)
+        if prev_hash != expected_prev:
+            return VerifyResult(False, count, 0, f"entry #{seq} does not follow entry #{seq - 1}", seq)
+        if chain_hash(prev_hash, entry_bytes(seq, _iso(at), actor, organisation, action, model, object_id,
+                                             state, reason)) != digest:
+            return VerifyResult(False, count, 0, f"entry #{seq} was altered (hash mismatch)", seq)
+        latest[(model, object_id)] = (seq, state)
+        expected_prev, expected_seq, count = digest, seq + 1, count + 1
+    head = ChainHead.objects.filter(id=1).first()
+    if head and (head.seq != expected_seq - 1 or head.hash != expected_prev):
+        return VerifyResult(False, count, 0, f"entries after #{expected_seq - 1} were removed "
+                            f"(chain head says #{head.seq})", expected_seq)
+    checked = 0
+    for label, reader in _STATE_READERS.items():
+        present = set()
+        for object_id, state in reader():
+            present.add(object_id)
+            checked += 1
+            logged = latest.get((label, object_id))
+            if logged is None:
+                return VerifyResult(False, count, checked, f"{label}:{object_id} has no change-log entry")
+            if logged[1] != state:
+                return VerifyResult(False, count, checked, f"{label}:{object_id} differs from its last "
+                                    f"change-log entry #{logged[0]}", logged[0])
+        for (model, object_id), (seq, state) in latest.items():
+            if model == label and object_id not in present and state != "null":
+                return VerifyResult(False, count, checked, f"{label}:{object_id} was deleted outside the "
+                                    f"archive (last entry #{seq})", seq)
+    return VerifyResult(True, count, checked)
+
+
+def record_access(actor: Actor, subject_id: int | None, data: str, purpose: str, channel: str) -> None:
+    """Log a read of non-public data."""
+    AccessLogEntry.objects.create(actor=actor.label, organisation=actor.organisation, subject_id=subject_id,
+                                  data=data[:200], purpose=purpose[:500], channel=channel[:40])
+
+
+def record_accesses(actor: Actor, subject_ids: Iterable[int], data: str, purpose: str, channel: str) -> None:
+    """Log one read of non-public data that covered several subjects."""
+    AccessLogEntry.objects.bulk_create(
+        AccessLogEntry(actor=actor.label, organisation=actor.organisation, subject_id=sid, data=data[:200],
+                       purpose=purpose[:500], channel=channel[:40])
+        for sid in subject_ids
+    )
+
+
+def state_text(value: object) -> str:
+    """Canonical JSON text of an object's state, as stored in the log."""
+    return canonical_json(value).decode("utf-8")
+
+

@@ -1,0 +1,43 @@
+"""The demo city's logins and API tokens (printed by `make run`; for demonstration only)."""
+
+from __future__ import annotations
+
+DEMO_PASSWORD = "Nantong-demo-2026"
+
+# username -> (organisation code, role, description)
+USERS = {
+    "admin": ("credit_office", "credit_office_admin", "市信用办管理员 / credit office administrator (superuser)"),
+    "market": ("market_regulation", "department_officer", "市工商局经办人 / market regulation officer"),
+    "market_inv": ("market_regulation", "department_investigator", "市工商局执法人员 / investigator (sees IDs)"),
+    "post": ("postal", "department_officer", "市邮政管理局经办人 / postal administration officer"),
+    "commerce": ("commerce", "department_officer", "市商务局经办人 / commerce bureau officer"),
+}
+
+# organisation code -> (client name, role, token)
+TOKENS = {
+    "platform_1": ("demo-platform-1", "platform_client", "ec_demo_platform_1_token"),
+    "platform_2": ("demo-platform-2", "platform_client", "ec_demo_platform_2_token"),
+    "agency_1": ("demo-agency", "agency_client", "ec_demo_agency_token"),
+    "market_regulation": ("market-regulation-system", "department_officer", "ec_demo_market_regulation_token"),
+}
+
+
+def banner(base: str) -> str:
+    """What `make run` prints: the URLs and the demo logins."""
+    lines = [
+        "",
+        "ecredit is running:",
+        f"  console (workbench)   {base}/console/",
+        f"  Django admin          {base}/console/admin/",
+        f"  API                   {base}/api/v1/",
+        f"  API docs (Swagger UI) {base}/api/v1/docs",
+        f"  OpenAPI document      {base}/api/v1/openapi.json",
+        "",
+        f"Demo logins (password for all: {DEMO_PASSWORD}):",
+        *[f"  {name:<12} {desc}" for name, (_, _, desc) in USERS.items()],
+        "",
+        "Demo API tokens (Authorization: Bearer <token>):",
+        *[f"  {token:<36} {org} ({role})" for org, (_, role, token) in TOKENS.items()],
+        "",
+    ]
+    return "\n".join(lines)

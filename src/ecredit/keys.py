@@ -1,0 +1,50 @@
+"""The deployment's secret keys, kept in a file outside the repository (or given by environment).
+
+The file holds: Django's secret key, the SM4 key that encrypts resident IDs at rest, and the HMAC key
+under which they are looked up. It is created with mode 0600 on first use. Losing it makes stored
+resident IDs unreadable: back it up with the database (README, "Keys").
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Key material; `data_key` is 16 bytes for SM4, `lookup_key` 32 bytes for HMAC-SM3."""
+
+    django_secret: str
+    data_key: bytes
+    lookup_key: bytes
+
+
+def _generate() -> dict[str, str]:
+    return {
+        "django_secret": secrets.token_urlsafe(50),
+        "data_key": base64.b64encode(secrets.token_bytes(16)).decode(),
+        "lookup_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+
+
+def load(path: str | os.PathLike) -> Keys:
+    """Keys from ECREDIT_DATA_KEY / ECREDIT_LOOKUP_KEY (base64) or from `path`, created if missing."""
+    path = Path(path)
+    stored: dict[str, str] = {}
+    if not (os.environ.get("ECREDIT_DATA_KEY") and os.environ.get("ECREDIT_LOOKUP_KEY")):
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                json.dump(_generate(), handle)
+        stored = json.loads(path.read_text())
+    data_key = base64.b64decode(os.environ.get("ECREDIT_DATA_KEY") or stored["data_key"])
+    lookup_key = base64.b64decode(os.environ.get("ECREDIT_LOOKUP_KEY") or stored["lookup_key"])
+    if len(data_key) != 16 or len(lookup_key) < 16:
+        raise ValueError("data key must be 16 bytes (SM4) and lookup key at least 16 bytes")
+    return Keys(stored.get("django_secret") or secrets.token_urlsafe(50), data_key, lookup_key)

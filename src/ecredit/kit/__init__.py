@@ -1,0 +1,1 @@
+"""Pure helpers shared by every app. Imports nothing of ecredit and nothing of Django."""

@@ -1,0 +1,199 @@
+"""Loads and validates `rules/*.yaml`; a bad file stops start-up with its file, key and reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Sequence, TypeVar
+
+import fastjsonschema
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from ecredit.kit.crypto import sm3_hex
+from ecredit.kit.masking import MaskPattern
+from ecredit.kit.workdays import WorkingCalendar
+
+from . import models as m
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+D = TypeVar("D", bound=m.Dated)
+
+# file name -> (attribute, type). Every file here must exist; each is validated whole.
+FILES: dict[str, tuple[str, Any]] = {
+    "catalog.yaml": ("catalog", m.Catalog),
+    "publicity.yaml": ("publicity", dict[str, list[m.PublicityVersion]]),
+    "deadlines.yaml": ("deadlines", m.Deadlines),
+    "departments.yaml": ("departments", m.Departments),
+    "calendar.yaml": ("calendar_rules", m.CalendarRules),
+    "masking.yaml": ("masking", m.Masking),
+    "regions.yaml": ("regions", m.Regions),
+    "access.yaml": ("access", m.AccessRules),
+    "subject_roles.yaml": ("subject_roles", m.SubjectRoles),
+}
+
+
+class PolicyError(Exception):
+    """A rule file that cannot be used: names the file, the key and the reason."""
+
+    def __init__(self, file: str, key: str, reason: str) -> None:
+        super().__init__(f"{file}: {key or '(top level)'}: {reason}")
+        self.file, self.key, self.reason = file, key, reason
+
+
+class NoRuleInForce(LookupError):
+    """No version of a rule is in force on the date asked for."""
+
+
+def in_force(versions: Sequence[D], on: dt.date) -> D:
+    """The version in force on `on`: the latest whose effective date is not after it.
+
+    A date before every version takes the earliest one: the archive holds records older than the
+    rules encoded here, and the earliest encoded rule is the closest statement of the law we have.
+    """
+    if not versions:
+        raise NoRuleInForce("no versions")
+    ordered = sorted(versions, key=lambda v: v.effective)
+    chosen = ordered[0]
+    for version in ordered:
+        if version.effective <= on:
+            chosen = version
+    return chosen
+
+
+@dataclass
+class Policy:
+    """All rule files, validated, with a version that names exactly these contents."""
+
+    version: str
+    directory: Path
+    catalog: m.Catalog
+    publicity: dict[str, list[m.PublicityVersion]]
+    deadlines: m.Deadlines
+    departments: m.Departments
+    calendar_rules: m.CalendarRules
+    masking: m.Masking
+    regions: m.Regions
+    access: m.AccessRules
+    subject_roles: m.SubjectRoles
+    _validators: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def record_types(self) -> dict[str, m.RecordTypeRule]:
+        """Record types by code."""
+        return {rule.code: rule for rule in self.catalog.record_types}
+
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        """The working-day calendar: chinese-calendar plus the years in calendar.yaml."""
+        cal = WorkingCalendar()
+        for year in self.calendar_rules.years:
+            cal.extra_years.add(year.year)
+            cal.extra_holidays.update(year.holidays)
+            cal.extra_workdays.update(year.workdays)
+        return cal
+
+    def details_validator(self, code: str):
+        """Compiled JSON-schema validator for the details of record type `code`."""
+        return self._validators[code]
+
+    def mask(self, kind: str, value: str | None, on: dt.date | None = None) -> str:
+        """`value` masked by the pattern for `kind` (resident_id, person_name, phone)."""
+        rule = in_force(getattr(self.masking, kind), on or dt.date.today())
+        return MaskPattern(rule.keep_head, rule.keep_tail, rule.fill).apply(value)
+
+    def publicity_rule(self, name: str, on: dt.date) -> m.PublicityVersion:
+        """The version of publicity rule `name` in force on `on`."""
+        return in_force(self.publicity[name], on)
+
+    def department(self, code: str) -> m.Department | None:
+        """The plan's department with this code."""
+        return next((d for d in self.departments.departments if d.code == code), None)
+
+
+def _key(loc: Sequence[Any], data: Any) -> str:
+    """Turn a pydantic error location into a readable key, naming list items by their code."""
+    parts, node = [], data
+    for item in loc:
+        if isinstance(item, int) and isinstance(node, list) and item < len(node):
+            node = node[item]
+            code = node.get("code") if isinstance(node, dict) else None
+            parts.append(f"{item}" + (f"({code})" if code else ""))
+        elif isinstance(node, dict) and item in node:
+            node = node[item]
+            parts.append(str(item))
+        else:
+            parts.append(str(item))
+            node = None
+    return ".".join(parts)
+
+
+def _read(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PolicyError(path.name, "", "file is missing") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else ""
+        raise PolicyError(path.name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+
+
+def load(directory: Path | str | None = None) -> Policy:
+    """Read and validate every rule file; raise PolicyError on the first problem."""
+    directory = Path(directory or os.environ.get("ECREDIT_POLICY_DIR") or RULES_DIR)
+    parsed: dict[str, Any] = {}
+    digest = []
+    for name, (attr, typ) in FILES.items():
+        path = directory / name
+        data = _read(path)
+        digest.append(name.encode() + b"\0" + path.read_bytes())
+        try:
+            parsed[attr] = TypeAdapter(typ).validate_python(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise PolicyError(name, _key(first["loc"], data), first["msg"]) from None
+    policy = Policy(version=sm3_hex(b"\0".join(digest))[:16], directory=directory, **parsed)
+    _cross_check(policy)
+    return policy
+
+
+def _cross_check(policy: Policy) -> None:
+    """Checks that span files: references between rules resolve, schemas compile."""
+    kinds = set(policy.access.organisation_kinds)
+    departments = {d.code for d in policy.departments.departments}
+    for index, rule in enumerate(policy.catalog.record_types):
+        key = f"record_types.{index}({rule.code})"
+        if rule.publicity not in policy.publicity:
+            raise PolicyError("catalog.yaml", f"{key}.publicity", f"no publicity rule {rule.publicity!r}")
+        for source in rule.sources:
+            if source not in kinds and source not in departments:
+                raise PolicyError("catalog.yaml", f"{key}.sources",
+                                  f"{source!r} is neither an organisation kind nor a department code")
+        try:
+            policy._validators[rule.code] = fastjsonschema.compile(rule.details_schema)
+        except fastjsonschema.JsonSchemaDefinitionException as exc:
+            raise PolicyError("catalog.yaml", f"{key}.details_schema", str(exc)) from None
+    for name, role in policy.access.roles.items():
+        if not role.reads:
+            raise PolicyError("access.yaml", f"roles.{name}.reads", "a role must read at least public data")
+
+
+_current: Policy | None = None
+
+
+def current() -> Policy:
+    """The policy loaded at start-up (loaded on first use outside Django)."""
+    global _current
+    if _current is None:
+        _current = load()
+    return _current
+
+
+def reset(policy: Policy | None = None) -> None:
+    """Replace the loaded policy (tests, or a reload after rule files changed)."""
+    global _current
+    _current = policy

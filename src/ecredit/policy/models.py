@@ -1,0 +1,268 @@
+"""Typed rule files. Every rule value carries the date it takes effect and the article it comes from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
+
+from ecredit.kit.periods import Period
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a misspelt key in a rule file must fail start-up, not be ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Texts(Strict):
+    """A name in Chinese (shown by default) and English."""
+
+    zh: str
+    en: str
+
+
+class Dated(Strict):
+    """A rule value in force from `effective`, citing its legal source in `reference`."""
+
+    effective: dt.date
+    reference: str = Field(min_length=4)
+
+
+def _period(value: Any) -> Period:
+    return value if isinstance(value, Period) else Period.parse(value)
+
+
+PeriodField = Annotated[Period, PlainValidator(_period)]
+
+
+class Window(Strict):
+    """Minimum (repair possible after) and maximum (leaves public view) publicity periods."""
+
+    min: PeriodField
+    max: PeriodField
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Window":
+        if self.min > self.max:
+            raise ValueError("min must not exceed max")
+        return self
+
+
+class PenaltyPublicity(Dated):
+    """Publicity periods of administrative penalties (SAMR Order 45, NDRC Order 58)."""
+
+    kind: Literal["penalty"]
+    not_published_kinds: list[str]      # penalties that alone are never published (warnings)
+    light_kinds: list[str]              # kinds that, alone, take the light window
+    low_fine_threshold_wan: float       # a fine at or below this many 万元 counts as light
+    light: Window
+    general: Window
+    special_fields: list[str]           # fields with a longer minimum
+    special_field_min: PeriodField
+    severe_kinds: list[str]             # never ended early: repair not possible before max
+    ban_kinds: list[str]                # bans longer than general.max set the max to their length
+    clock: Literal["decision_date", "publication_date"]
+
+
+class FixedPublicity(Dated):
+    """A fixed window counted from the decision date."""
+
+    kind: Literal["fixed"]
+    window: Window
+
+
+class ValidityPublicity(Dated):
+    """Shown while the record is valid (details.valid_until), never longer than `cap`."""
+
+    kind: Literal["validity"]
+    cap: PeriodField
+
+
+class NoPublicity(Dated):
+    """Never shown to the public (shared between authorised parties only)."""
+
+    kind: Literal["none"]
+
+
+PublicityVersion = Annotated[PenaltyPublicity | FixedPublicity | ValidityPublicity | NoPublicity,
+                             Field(discriminator="kind")]
+
+
+class RecordTypeRule(Dated):
+    """One entry of the credit information catalog (信用信息目录)."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{2,48}$")
+    name: Texts
+    category: str
+    polarity: Literal["positive", "negative", "neutral"]
+    severity: Literal["none", "minor", "general", "serious"]
+    disclosure: Literal["public", "authorised", "government", "internal"]
+    publicity: str
+    subject_kinds: list[Literal["organisation", "person", "shop"]]
+    sources: list[str] = Field(min_length=1)       # organisation kinds or codes allowed to submit
+    details_schema: dict[str, Any]
+    legal_basis: str = Field(min_length=4)
+
+
+class Catalog(Strict):
+    """The record-type catalog: categories and record types."""
+
+    categories: dict[str, Texts]
+    record_types: list[RecordTypeRule]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Catalog":
+        seen: set[str] = set()
+        for index, rule in enumerate(self.record_types):
+            if rule.code in seen:
+                raise ValueError(f"record_types[{index}].code: duplicate code {rule.code!r}")
+            seen.add(rule.code)
+            if rule.category not in self.categories:
+                raise ValueError(f"record_types[{index}].category: unknown category {rule.category!r}")
+        return self
+
+
+class Deadline(Dated):
+    """A deadline in working days."""
+
+    working_days: int = Field(ge=0, le=365)
+
+
+class ObjectionRules(Strict):
+    """Objections (异议): marked at once, checked and decided within working-day deadlines."""
+
+    check: list[Deadline]
+    decide: list[Deadline]
+
+
+class RepairRules(Strict):
+    """Credit repair (信用修复): when it may be applied for and how fast it is decided."""
+
+    decide: list[Deadline]
+    conditions: list[ConditionRule]
+
+
+class ConditionRule(Dated):
+    """A condition an applicant must meet for repair, and whether the system can check it itself."""
+
+    code: str
+    text: Texts
+    checked_by: Literal["system", "applicant_attests", "officer"]
+
+
+class PeriodRule(Dated):
+    """A plain calendar period."""
+
+    period: PeriodField
+
+
+class Deadlines(Strict):
+    """All procedural deadlines and retention periods."""
+
+    objection: ObjectionRules
+    repair: RepairRules
+    shop_report_interval: list[PeriodRule]
+    seller_update: list[Deadline]
+    access_log_retention: list[PeriodRule]
+
+
+class Department(Strict):
+    """A city department named in the plan, with the plan's tasks it leads or supports."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
+    name: Texts
+    short: str
+    kind: Literal["credit_office", "department"]
+    leads: list[int] = []
+    supports: list[int] = []
+    duties: list[str] = []
+
+
+class Departments(Dated):
+    """The plan's departments (Nantong's plan, task table)."""
+
+    departments: list[Department]
+
+
+class HolidayYear(Strict):
+    """One year's holiday schedule as the State Council announced it."""
+
+    year: int
+    notice: str
+    holidays: list[dt.date]
+    workdays: list[dt.date] = []
+
+
+class CalendarRules(Strict):
+    """Holiday schedules for years the chinese-calendar package does not know."""
+
+    years: list[HolidayYear] = []
+
+
+class MaskRule(Dated):
+    """How a kind of personal data is masked for those without the right to see it."""
+
+    keep_head: int = Field(ge=0)
+    keep_tail: int = Field(ge=0)
+    fill: str = "*"
+
+
+class Masking(Strict):
+    """Masking patterns per kind of personal data."""
+
+    resident_id: list[MaskRule]
+    person_name: list[MaskRule]
+    phone: list[MaskRule]
+
+
+class Region(Strict):
+    """An administrative division (GB/T 2260)."""
+
+    code: str = Field(pattern=r"^\d{6}$")
+    name: str
+    name_en: str
+
+
+class Regions(Dated):
+    """The deployment's city and its districts."""
+
+    city: Region
+    districts: list[Region]
+
+
+class Role(Strict):
+    """A role a principal may hold: the permissions it grants and the disclosure levels it reads."""
+
+    name: Texts
+    organisation_kinds: list[str]
+    reads: list[Literal["public", "authorised", "government", "internal"]]
+    permissions: list[str]
+
+
+class AccessRules(Dated):
+    """Rights as data: organisation kinds, roles and their permissions. Anything not granted is denied."""
+
+    organisation_kinds: dict[str, Texts]
+    permissions: dict[str, Texts]
+    roles: dict[str, Role]
+
+    @model_validator(mode="after")
+    def _known(self) -> "AccessRules":
+        for code, role in self.roles.items():
+            for perm in role.permissions:
+                if perm not in self.permissions:
+                    raise ValueError(f"roles.{code}.permissions: unknown permission {perm!r}")
+            for kind in role.organisation_kinds:
+                if kind not in self.organisation_kinds:
+                    raise ValueError(f"roles.{code}.organisation_kinds: unknown kind {kind!r}")
+        return self
+
+
+class SubjectRoles(Dated):
+    """Roles a subject can have in e-commerce."""
+
+    roles: dict[str, Texts]
+
+
+RepairRules.model_rebuild()

@@ -1,0 +1,141 @@
+"""One settings module for every deployment, driven by ECREDIT_* environment variables.
+
+ECREDIT_DATABASE_URL   sqlite:////abs/path.sqlite3 or postgresql://user@host:5432/name (default: SQLite in var/)
+ECREDIT_HOME           folder for the SQLite file, keys, uploads (default: <project>/var)
+ECREDIT_KEY_FILE       JSON file with the data keys (default: $ECREDIT_HOME/secrets/keys.json, made on first use)
+ECREDIT_SECRET_KEY     Django's secret key (default: from the key file)
+ECREDIT_DEBUG          1 for development pages with tracebacks
+ECREDIT_ALLOWED_HOSTS  comma-separated host names (default: 127.0.0.1,localhost)
+ECREDIT_TASKS          "immediate" runs background tasks inline (tests); default: database queue
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from ecredit import keys
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+_checkout = PACKAGE_DIR.parent.parent
+PROJECT_DIR = _checkout if (_checkout / "pyproject.toml").exists() else Path.cwd()
+HOME_DIR = Path(os.environ.get("ECREDIT_HOME") or PROJECT_DIR / "var")
+
+KEYS = keys.load(os.environ.get("ECREDIT_KEY_FILE") or HOME_DIR / "secrets" / "keys.json")
+SECRET_KEY = os.environ.get("ECREDIT_SECRET_KEY") or KEYS.django_secret
+DEBUG = os.environ.get("ECREDIT_DEBUG", "") in {"1", "true", "yes"}
+ALLOWED_HOSTS = [h for h in os.environ.get("ECREDIT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+    "ecredit.policy",
+    "ecredit.audit",
+    "ecredit.access",
+    "ecredit.registry",
+    "ecredit.archive",
+    "ecredit.exchange",
+    "ecredit.console",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "ecredit.urls"
+WSGI_APPLICATION = "ecredit.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str) -> dict:
+    config = dj_database_url.parse(url, conn_max_age=60)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers go on while a batch writes; IMMEDIATE takes the write lock at BEGIN so two
+        # writers queue instead of failing half-way with "database is locked".
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        }
+        config["CONN_MAX_AGE"] = 0
+        config.setdefault("TEST", {})["NAME"] = None  # in-memory test database
+    return config
+
+
+DATABASE_URL = os.environ.get("ECREDIT_DATABASE_URL") or f"sqlite:///{HOME_DIR / 'ecredit.sqlite3'}"
+DATABASES = {"default": _database(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/console/login/"
+LOGIN_REDIRECT_URL = "/console/"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = HOME_DIR / "static"
+MEDIA_ROOT = HOME_DIR / "media"
+WHITENOISE_USE_FINDERS = True  # serve app static files (Swagger UI, admin) without collectstatic
+WHITENOISE_AUTOREFRESH = DEBUG
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024  # a 10,000-record batch is ~5 MB; leave room
+FILE_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if os.environ.get("ECREDIT_TASKS") == "immediate"
+        else "django_tasks_db.DatabaseBackend",
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("ECREDIT_LOG_LEVEL", "WARNING")},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50

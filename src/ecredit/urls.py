@@ -1,0 +1,16 @@
+"""URL map: the API under /api/v1/, the console under /console/, Django admin under /console/admin/."""
+
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from ecredit.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("console/admin/", admin.site.urls),
+    path("console/", include("ecredit.console.urls")),
+    path("", RedirectView.as_view(url="/console/", permanent=False)),
+]

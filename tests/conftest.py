@@ -1,0 +1,58 @@
+"""Shared fixtures. Tests take the database from ECREDIT_DATABASE_URL (SQLite in memory when unset)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("ECREDIT_TASKS", "immediate")
+
+from tests import factories  # noqa: E402
+
+
+@pytest.fixture
+def department(db):
+    return factories.organisation("department", "market_regulation", name="市工商局")
+
+
+@pytest.fixture
+def other_department(db):
+    return factories.organisation("department", "postal", name="市邮政管理局")
+
+
+@pytest.fixture
+def credit_office(db):
+    return factories.organisation("credit_office", "credit_office", name="市信用办")
+
+
+@pytest.fixture
+def platform_org(db):
+    from ecredit.audit.services import Actor
+    from ecredit.registry import services as registry
+
+    code = factories.uscc(990001)
+    registry.register({"uscc": code, "name": "测试电商平台"}, Actor("test"), roles=["platform"])
+    return factories.organisation("platform", "platform_t", name="测试电商平台", uscc=code)
+
+
+@pytest.fixture
+def officer(department):
+    return factories.principal("department_officer", department)
+
+
+@pytest.fixture
+def investigator(department):
+    return factories.principal("department_investigator", department)
+
+
+@pytest.fixture
+def admin(credit_office):
+    return factories.principal("credit_office_admin", credit_office)
+
+
+@pytest.fixture
+def public():
+    from ecredit.access.principal import anonymous
+
+    return anonymous()

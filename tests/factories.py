@@ -1,0 +1,62 @@
+"""Builders of valid test data: identifiers with correct check digits, organisations, principals, records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from ecredit.access.models import ApiClient, Organisation
+from ecredit.access.principal import Principal
+from ecredit.kit.identifiers import ric_with_check_digit, uscc_with_check_digit
+
+_counter = itertools.count(1)
+
+
+def uscc(n: int | None = None, region: str = "320602") -> str:
+    """A valid unified social credit code; distinct for distinct n."""
+    n = next(_counter) if n is None else n
+    return uscc_with_check_digit(f"91{region}{n:08d}X")
+
+
+def ric(n: int | None = None, region: str = "320602", birth: str = "19850317") -> str:
+    """A valid resident ID number; distinct for distinct n < 1000."""
+    n = next(_counter) if n is None else n
+    return ric_with_check_digit(f"{region}{birth}{n % 1000:03d}")
+
+
+def organisation(kind: str = "department", code: str | None = None, **extra: Any) -> Organisation:
+    code = code or f"{kind}_{next(_counter)}"
+    return Organisation.objects.create(code=code, name=extra.pop("name", code), kind=kind, **extra)
+
+
+def principal(role: str, org: Organisation | None = None, subject_id: int | None = None) -> Principal:
+    return Principal.build(f"test:{role}", role, org, subject_id)
+
+
+def client_token(org: Organisation, role: str, name: str | None = None) -> str:
+    client = ApiClient(organisation=org, name=name or f"{org.code}-{role}", role=role)
+    token = client.issue_token()
+    client.save()
+    return token
+
+
+def penalty(rid: str, subject: dict | None = None, *, decided_on: str = "2025-03-05",
+            kinds: list[str] | None = None, fine: float = 5.0, field: str = "general",
+            type_code: str = "admin_penalty_general", **details: Any) -> dict:
+    """An administrative penalty record as a department sends it."""
+    return {
+        "id": rid,
+        "type": type_code,
+        "subject": subject or {"uscc": uscc(), "name": "南通测试商贸有限公司"},
+        "decided_on": decided_on,
+        "summary": "销售不合格商品",
+        "details": {"decision_no": f"通市监罚〔2025〕{rid}号", "penalty_kinds": kinds or ["fine"],
+                    "fine_amount_wan": fine, "field": field, **details},
+    }
+
+
+def today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
