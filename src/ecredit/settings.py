@@ -116,6 +116,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = HOME_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request when it is missing
 MEDIA_ROOT = HOME_DIR / "media"
 WHITENOISE_USE_FINDERS = True  # serve app static files (Swagger UI, admin) without collectstatic
 WHITENOISE_AUTOREFRESH = DEBUG

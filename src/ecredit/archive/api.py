@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from ecredit import policy
 from ecredit.audit.services import record_accesses
@@ -59,7 +59,7 @@ def log_reads(principal, records, purpose: str, channel: str) -> None:
         record_accesses(principal.actor, sorted(subjects), "credit_records", purpose or "查阅记录", channel)
 
 
-@router.get("/records/{record_id}", response=RecordOut, summary="One credit record")
+@router.get("/records/{int:record_id}", response=RecordOut, summary="One credit record")
 def get_record(request, record_id: int, purpose: str = ""):
     principal = request.auth
     record = CreditRecord.objects.visible_to(principal).select_related("record_type", "subject", "source") \
@@ -70,7 +70,7 @@ def get_record(request, record_id: int, purpose: str = ""):
     return record_out(record, principal)
 
 
-@router.post("/records/{record_id}/correction", response=RecordOut, summary="Correct a record you submitted")
+@router.post("/records/{int:record_id}/correction", response=RecordOut, summary="Correct a record you submitted")
 def correct_record(request, record_id: int, body: CorrectionIn):
     record = services.correct(record_id, request.auth, summary=body.summary, details=body.details,
                               decided_on=body.decided_on, reason=body.reason)
@@ -78,7 +78,7 @@ def correct_record(request, record_id: int, body: CorrectionIn):
                       request.auth)
 
 
-@router.post("/records/{record_id}/revocation", response=RecordOut, summary="Revoke a record you submitted")
+@router.post("/records/{int:record_id}/revocation", response=RecordOut, summary="Revoke a record you submitted")
 def revoke_record(request, record_id: int, body: RevocationIn):
     record = services.revoke(record_id, request.auth, reason=body.reason)
     return record_out(CreditRecord.objects.select_related("record_type", "subject", "source").get(pk=record.pk),
@@ -109,7 +109,7 @@ def _objection_out(o: Objection) -> dict:
 def file_objection(request, body: ObjectionIn):
     objection = flows.file_objection(body.record, request.auth, reason=body.reason, contact=body.contact,
                                      evidence=body.evidence)
-    return 201, _objection_out(objection)
+    return Status(201, _objection_out(objection))
 
 
 @router.get("/objections", response=list[ObjectionOut], summary="Objections you may see (open first)")
@@ -123,12 +123,12 @@ def list_objections(request, open_only: bool = False):
     return [_objection_out(o) for o in objections.order_by("decide_due")[:500]]
 
 
-@router.post("/objections/{objection_id}/check", response=ObjectionOut, summary="First check of an objection")
+@router.post("/objections/{int:objection_id}/check", response=ObjectionOut, summary="First check of an objection")
 def check_objection(request, objection_id: int, body: ObjectionCheckIn):
     return _objection_out(flows.check_objection(objection_id, request.auth, accept=body.accept, note=body.note))
 
 
-@router.post("/objections/{objection_id}/decision", response=ObjectionOut, summary="Decide an objection")
+@router.post("/objections/{int:objection_id}/decision", response=ObjectionOut, summary="Decide an objection")
 def decide_objection(request, objection_id: int, body: ObjectionDecisionIn):
     return _objection_out(flows.decide_objection(objection_id, request.auth, upheld=body.upheld,
                                                  decision=body.decision, correction=body.correction,
@@ -142,11 +142,11 @@ def _repair_out(a: RepairApplication) -> dict:
 
 @router.post("/repairs", response={201: RepairOut}, summary="Apply for credit repair of a record")
 def apply_repair(request, body: RepairIn):
-    return 201, _repair_out(flows.apply_for_repair(body.record, request.auth, statement=body.statement,
-                                                   attested=body.attested))
+    return Status(201, _repair_out(flows.apply_for_repair(body.record, request.auth, statement=body.statement,
+                                                          attested=body.attested)))
 
 
-@router.post("/repairs/{application_id}/decision", response=RepairOut, summary="Decide a repair application")
+@router.post("/repairs/{int:application_id}/decision", response=RepairOut, summary="Decide a repair application")
 def decide_repair(request, application_id: int, body: RepairDecisionIn):
     return _repair_out(flows.decide_repair(application_id, request.auth, approve=body.approve,
                                            decision=body.decision))

@@ -53,6 +53,8 @@ def file_objection(record_id: int, principal, *, reason: str, contact: str = "",
     """File an objection: the record is marked at once and deadlines for check and decision are set."""
     principal.require("objection.file")
     record = _readable_record(record_id, principal)
+    if principal.role == "subject_account" and principal.subject_id != record.subject_id:
+        raise Forbidden(_("只能对本人的记录提出异议"))
     if record.status in CLOSED:
         raise Conflict(_("该记录已撤销、修复或届满，无需提出异议"), code="closed")
     if Objection.objects.filter(record=record, status__in=OPEN_OBJECTION).exists():
@@ -75,6 +77,7 @@ def file_objection(record_id: int, principal, *, reason: str, contact: str = "",
 
 
 def _open_objection(objection_id: int, principal) -> Objection:
+    principal.require("objection.handle")
     objection = Objection.objects.select_for_update().select_related("record").filter(pk=objection_id).first()
     if objection is None or not Objection.objects.visible_to(principal).filter(pk=objection_id).exists():
         raise NotFound(_("异议不存在"))
@@ -199,6 +202,7 @@ def apply_for_repair(record_id: int, principal, *, statement: str, attested: lis
 @transaction.atomic
 def decide_repair(application_id: int, principal, *, approve: bool, decision: str) -> RepairApplication:
     """Decide a repair application; approval ends the record's publicity today."""
+    principal.require("repair.handle")
     application = RepairApplication.objects.select_for_update().select_related("record").filter(
         pk=application_id).first()
     if application is None or not RepairApplication.objects.visible_to(principal).filter(pk=application_id).exists():

@@ -40,7 +40,7 @@ def list_batches(request, limit: int = 50):
     return [as_list_item(b) for b in Batch.objects.visible_to(principal)[:max(1, min(limit, 500))]]
 
 
-@router.get("/records/batches/{batch_id}", response=BatchOut, summary="One batch with its row-level report")
+@router.get("/records/batches/{int:batch_id}", response=BatchOut, summary="One batch with its row-level report")
 def get_batch(request, batch_id: int):
     principal = request.auth
     principal.require("batch.view")

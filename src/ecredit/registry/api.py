@@ -13,7 +13,7 @@ from .schemas import IdentityOut, ShopAttentionOut, ShopReportIn, ShopReportOut,
 router = Router(tags=["registry"])
 
 
-@router.get("/subjects/{subject_id}", response=SubjectOut, summary="A subject's registry entry")
+@router.get("/subjects/{int:subject_id}", response=SubjectOut, summary="A subject's registry entry")
 def get_subject(request, subject_id: int):
     principal = request.auth
     subject = lookups.find(principal, subject_id=subject_id)
@@ -25,7 +25,7 @@ def get_subject(request, subject_id: int):
     return out
 
 
-@router.get("/subjects/{subject_id}/identity", response=IdentityOut,
+@router.get("/subjects/{int:subject_id}/identity", response=IdentityOut,
             summary="A person's full resident ID (right required; purpose logged)")
 def get_identity(request, subject_id: int, purpose: str = ""):
     principal = request.auth

@@ -1,0 +1,92 @@
+"""A small world with one caller of every kind, for tests that go through HTTP like integrators do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+
+from ecredit.archive import flows, services
+from ecredit.audit.services import Actor
+from ecredit.registry import services as registry
+from ecredit.registry import shops
+from tests import factories as f
+
+CALLERS = ["anon", "badtoken", "platform", "agency", "officer", "investigator", "other_officer", "admin", "subject"]
+
+
+@dataclass
+class World:
+    tokens: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, int | str] = field(default_factory=dict)
+    person_ric: str = ""
+    subject_user: object = None
+    company_uscc: str = ""
+    platform_uscc: str = ""
+
+    def client(self, caller: str) -> Client:
+        if caller == "anon":
+            return Client()
+        if caller == "subject":
+            client = Client()
+            client.force_login(self.subject_user)
+            return client
+        token = "ec_not_a_token" if caller == "badtoken" else self.tokens[caller]
+        return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+@pytest.fixture
+def world(db) -> World:
+    w = World()
+    market = f.organisation("department", "market_regulation", name="市工商局")
+    postal = f.organisation("department", "postal", name="市邮政管理局")
+    office = f.organisation("credit_office", "credit_office", name="市信用办")
+    w.platform_uscc = f.uscc(990001)
+    registry.register({"uscc": w.platform_uscc, "name": "测试电商平台"}, Actor("test"), roles=["platform"])
+    platform = f.organisation("platform", "platform_1", name="测试电商平台", uscc=w.platform_uscc)
+    agency = f.organisation("agency", "agency_1", name="测试信用服务机构")
+    w.company_uscc, w.person_ric = f.uscc(123), f.ric(7)
+    officer = f.principal("department_officer", market)
+    report = services.ingest([
+        f.penalty("PUB1", {"uscc": w.company_uscc, "name": "南通甲商贸有限公司"}, decided_on="2024-03-05"),
+        f.penalty("PER1", {"ric": w.person_ric, "name": "张小明"}, decided_on="2024-03-05"),
+    ], officer)
+    assert report.created == 2, report.errors
+    w.ids["record_public"], w.ids["record_person"] = report.record_ids
+    platform_principal = f.principal("platform_client", platform)
+    shops.report_shops([{"shop_id": "S1", "name": "甲旗舰店", "operator": {"uscc": w.company_uscc}}],
+                       platform_principal)
+    fake = {"id": "FO1", "type": "fake_order", "subject": {"platform_uscc": w.platform_uscc, "shop_id": "S1"},
+            "decided_on": "2025-05-01", "summary": "组织刷单", "details": {}}
+    from ecredit import policy
+    fake["details"] = f.minimal_details(policy.current().record_types["fake_order"].details_schema)
+    gov = services.ingest([fake], platform_principal)
+    assert gov.created == 1, gov.errors
+    w.ids["record_gov"] = gov.record_ids[0]
+    subject_id = services.CreditRecord.objects.get(pk=w.ids["record_public"]).subject_id
+    w.ids["company"] = subject_id
+    w.ids["person"] = services.CreditRecord.objects.get(pk=w.ids["record_person"]).subject_id
+    own = f.organisation("subject", "self_company", name="南通甲商贸有限公司（本人）")
+    w.ids["objection"] = flows.file_objection(w.ids["record_public"], f.principal("credit_office_admin", office),
+                                              reason="请核查处罚信息是否准确").pk
+    from ecredit.access.principal import system
+    from ecredit.exchange.services import submit
+
+    w.ids["batch"] = submit([f.penalty("B1")], officer, channel="api").pk
+    w.ids["repair"] = flows.apply_for_repair(w.ids["record_person"], system(), statement="已缴纳罚款",
+                                             attested=["penalty_fulfilled", "harm_removed"]).pk
+    w.ids["code"] = "admin_licence"
+    for caller, org, role in [("platform", platform, "platform_client"), ("agency", agency, "agency_client"),
+                              ("officer", market, "department_officer"),
+                              ("investigator", market, "department_investigator"),
+                              ("other_officer", postal, "department_officer"), ("admin", office, "credit_office_admin")]:
+        w.tokens[caller] = f.client_token(org, role, name=caller)
+    from django.contrib.auth import get_user_model
+
+    from ecredit.access.models import Membership
+
+    w.subject_user = get_user_model().objects.create_user("company_self", password="x-Company-2026")
+    Membership.objects.create(user=w.subject_user, organisation=own, role="subject_account",
+                              subject_id=w.ids["company"])
+    return w

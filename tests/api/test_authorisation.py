@@ -1,0 +1,101 @@
+"""Every endpoint against every kind of caller: what is allowed is allowed, everything else is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories as f
+
+from .conftest import CALLERS
+
+pytestmark = pytest.mark.django_db
+
+ALL_OK = {c: 200 for c in CALLERS} | {"badtoken": 401}
+SUBMITTERS = {"platform": 200, "officer": 200, "investigator": 200, "other_officer": 200, "admin": 200}
+EDIT_OWN = {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403, "officer": 200, "investigator": 200,
+            "other_officer": 403, "admin": 200, "subject": 403}
+
+
+def batch_body(w):
+    return {"records": [f.penalty("NEW1", {"uscc": f.uscc(555), "name": "南通乙有限公司"})]}
+
+
+# name: (method, path template, body or body factory, expected status per caller)
+MATRIX = {
+    "health": ("get", "/api/v1/health", None, {c: 200 for c in CALLERS}),
+    "record_types": ("get", "/api/v1/record-types", None, ALL_OK),
+    "record_type": ("get", "/api/v1/record-types/{code}", None, ALL_OK),
+    "push_batch": ("post", "/api/v1/records/batches", batch_body,
+                   {"anon": 401, "badtoken": 401, "agency": 403, "subject": 403, **SUBMITTERS}),
+    "list_batches": ("get", "/api/v1/records/batches", None,
+                     {"anon": 401, "badtoken": 401, "agency": 403, "subject": 403, **SUBMITTERS}),
+    "batch": ("get", "/api/v1/records/batches/{batch}", None,
+              {"anon": 401, "badtoken": 401, "platform": 404, "agency": 403, "officer": 200, "investigator": 200,
+               "other_officer": 404, "admin": 200, "subject": 403}),
+    "public_record": ("get", "/api/v1/records/{record_public}", None, ALL_OK),
+    "government_record": ("get", "/api/v1/records/{record_gov}", None,
+                          {"anon": 404, "badtoken": 401, "platform": 200, "agency": 404, "officer": 200,
+                           "investigator": 200, "other_officer": 200, "admin": 200, "subject": 404}),
+    "correct": ("post", "/api/v1/records/{record_public}/correction", {"reason": "更正摘要", "summary": "更正"},
+                EDIT_OWN),
+    "revoke": ("post", "/api/v1/records/{record_public}/revocation", {"reason": "原处罚决定被撤销"}, EDIT_OWN),
+    "credit_check": ("get", "/api/v1/credit-check?subject_id={company}&purpose=行政许可审查", None,
+                     {c: 200 for c in CALLERS} | {"anon": 401, "badtoken": 401, "subject": 403}),
+    "file_objection": ("post", "/api/v1/objections", lambda w: {"record": w.ids["record_person"],
+                                                               "reason": "该处罚信息与事实不符"},
+                       {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403, "officer": 201,
+                        "investigator": 201, "other_officer": 201, "admin": 201, "subject": 403}),
+    "list_objections": ("get", "/api/v1/objections", None,
+                        {c: 200 for c in CALLERS} | {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403}),
+    "check_objection": ("post", "/api/v1/objections/{objection}/check", {"accept": True},
+                        {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403, "officer": 200,
+                         "investigator": 200, "other_officer": 404, "admin": 200, "subject": 403}),
+    "decide_objection": ("post", "/api/v1/objections/{objection}/decision",
+                         {"upheld": False, "decision": "处罚决定合法有效"},
+                         {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403, "officer": 200,
+                          "investigator": 200, "other_officer": 404, "admin": 200, "subject": 403}),
+    "decide_repair": ("post", "/api/v1/repairs/{repair}/decision", {"approve": False, "decision": "材料不全"},
+                      {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403, "officer": 200,
+                       "investigator": 200, "other_officer": 404, "admin": 200, "subject": 403}),
+    "apply_repair": ("post", "/api/v1/repairs", lambda w: {"record": w.ids["record_public"], "statement": "已整改",
+                                                            "attested": ["penalty_fulfilled", "harm_removed"]},
+                     {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403, "officer": 403,
+                      "investigator": 403, "other_officer": 403, "admin": 403, "subject": 201}),
+    "subject": ("get", "/api/v1/subjects/{company}", None, ALL_OK),
+    "identity": ("get", "/api/v1/subjects/{person}/identity?purpose=核查身份", None,
+                 {c: 200 for c in CALLERS} | {"anon": 404, "badtoken": 401, "subject": 404}),
+    "report_shops": ("post", "/api/v1/shops/reports",
+                     lambda w: {"shops": [{"shop_id": "S2", "name": "乙店", "operator": {"uscc": f.uscc(556)}}]},
+                     {c: 403 for c in CALLERS} | {"anon": 401, "badtoken": 401, "platform": 200}),
+    "shops_attention": ("get", "/api/v1/shops/attention", None,
+                        {c: 200 for c in CALLERS} | {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403,
+                                                     "subject": 403}),
+}
+
+CASES = [(name, caller) for name in MATRIX for caller in CALLERS]
+
+
+@pytest.mark.parametrize("name, caller", CASES, ids=[f"{n}-{c}" for n, c in CASES])
+def test_authorisation_matrix(world, name, caller):
+    method, template, body, expected = MATRIX[name]
+    path = template.format(**world.ids)
+    client = world.client(caller)
+    if method == "get":
+        response = client.get(path)
+    else:
+        payload = body(world) if callable(body) else body
+        response = client.post(path, payload, content_type="application/json")
+    assert response.status_code == expected[caller], response.content.decode()[:300]
+    if response.status_code >= 400:
+        assert response.json()["code"]  # every refusal says why, in JSON
+
+
+def test_every_api_operation_is_in_the_matrix():
+    from ecredit.api import api
+
+    schema = api.get_openapi_schema()
+    operations = {(m.upper(), p) for p, item in schema["paths"].items() for m in item}
+    covered = {(m.upper(), t.split("?")[0]) for m, t, _, _ in MATRIX.values()}
+    normalise = lambda path: __import__("re").sub(r"\{[^}]+\}", "{}", path)  # noqa: E731
+    missing = {(m, p) for m, p in operations if (m, normalise(p)) not in {(cm, normalise(cp)) for cm, cp in covered}}
+    assert not missing

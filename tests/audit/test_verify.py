@@ -1,0 +1,94 @@
+"""The change log catches any edit or deletion made directly in the database, and names where."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from ecredit.archive import services
+from ecredit.archive.models import CreditRecord
+from ecredit.audit.models import ChangeLogEntry
+from ecredit.audit.services import verify
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def archive_with_records(officer):
+    services.ingest([f.penalty(f"V{i}") for i in range(20)], officer)
+    record = CreditRecord.objects.order_by("id")[5]
+    services.correct(record.pk, officer, summary="更正后的摘要", reason="笔误")
+    assert verify().ok
+    return record
+
+
+def run_verify_log():
+    with pytest.raises(SystemExit) as exc:
+        call_command("verify-log")
+    return exc.value.code
+
+
+def sql(statement: str, params=()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def test_intact_log_verifies_with_exit_0(archive_with_records, capsys):
+    call_command("verify-log")
+    assert "intact" in capsys.readouterr().out
+
+
+def test_edited_record_row_is_detected(archive_with_records, capsys):
+    sql("UPDATE archive_creditrecord SET summary = %s WHERE id = %s", ["无违法行为", archive_with_records.pk])
+    assert run_verify_log() == 1
+    err = capsys.readouterr().err
+    assert f"archive.creditrecord:{archive_with_records.pk} differs" in err
+
+
+def test_edited_record_date_is_detected(archive_with_records):
+    sql("UPDATE archive_creditrecord SET public_until = %s WHERE id = %s", ["2020-01-01", archive_with_records.pk])
+    result = verify()
+    assert not result.ok and f":{archive_with_records.pk}" in result.problem
+
+
+def test_deleted_record_row_is_detected(archive_with_records):
+    victim = CreditRecord.objects.exclude(pk=archive_with_records.pk).first()
+    sql("DELETE FROM archive_creditrecord WHERE id = %s", [victim.pk])
+    result = verify()
+    assert not result.ok and "deleted" in result.problem and f":{victim.pk}" in result.problem
+
+
+def test_edited_log_entry_is_detected_and_named(archive_with_records):
+    entry = ChangeLogEntry.objects.order_by("seq")[7]
+    sql("UPDATE audit_changelogentry SET actor = %s WHERE seq = %s", ["user:nobody", entry.seq])
+    result = verify()
+    assert not result.ok and result.bad_seq == entry.seq and "altered" in result.problem
+
+
+def test_deleted_log_entry_is_detected(archive_with_records):
+    sql("DELETE FROM audit_changelogentry WHERE seq = %s", [10])
+    result = verify()
+    assert not result.ok and result.bad_seq == 10 and "missing" in result.problem
+
+
+def test_truncated_log_tail_is_detected(archive_with_records):
+    last = ChangeLogEntry.objects.order_by("-seq").first().seq
+    sql("DELETE FROM audit_changelogentry WHERE seq = %s", [last])
+    result = verify()
+    assert not result.ok and "removed" in result.problem
+
+
+def test_rehashed_forgery_of_one_entry_breaks_the_next(archive_with_records):
+    """Someone who recomputes one entry's hash still breaks the link to the next one."""
+    from ecredit.audit.services import _iso, entry_bytes
+    from ecredit.kit.crypto import chain_hash
+
+    entry = ChangeLogEntry.objects.order_by("seq")[3]
+    forged = chain_hash(entry.prev_hash, entry_bytes(entry.seq, _iso(entry.at), "user:forger", entry.organisation,
+                                                     entry.action, entry.model, entry.object_id, entry.state,
+                                                     entry.reason))
+    sql("UPDATE audit_changelogentry SET actor = %s, hash = %s WHERE seq = %s", ["user:forger", forged, entry.seq])
+    result = verify()
+    assert not result.ok and result.bad_seq == entry.seq + 1
