@@ -1,7 +1,7 @@
 """The deployment's secret keys, kept in a file outside the repository (or given by environment).
 
-The file holds: Django's secret key, the SM4 key that encrypts resident IDs at rest, and the HMAC key
-under which they are looked up. It is created with mode 0600 on first use. Losing it makes stored
+The file holds: Django's secret key, the SM4 key that encrypts resident IDs at rest, the HMAC key
+under which they are looked up, and the Ed25519 key that signs change-log checkpoints. It is created with mode 0600 on first use. Losing it makes stored
 resident IDs unreadable: back it up with the database (README, "Keys").
 """
 
@@ -22,6 +22,7 @@ class Keys:
     django_secret: str
     data_key: bytes
     lookup_key: bytes
+    signing_key: bytes  # Ed25519 private key (32 raw bytes): signs change-log checkpoints
 
 
 def _generate() -> dict[str, str]:
@@ -29,6 +30,7 @@ def _generate() -> dict[str, str]:
         "django_secret": secrets.token_urlsafe(50),
         "data_key": base64.b64encode(secrets.token_bytes(16)).decode(),
         "lookup_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "signing_key": base64.b64encode(secrets.token_bytes(32)).decode(),
     }
 
 
@@ -47,4 +49,11 @@ def load(path: str | os.PathLike) -> Keys:
     lookup_key = base64.b64decode(os.environ.get("ECREDIT_LOOKUP_KEY") or stored["lookup_key"])
     if len(data_key) != 16 or len(lookup_key) < 16:
         raise ValueError("data key must be 16 bytes (SM4) and lookup key at least 16 bytes")
-    return Keys(stored.get("django_secret") or secrets.token_urlsafe(50), data_key, lookup_key)
+    signing = os.environ.get("ECREDIT_SIGNING_KEY") or stored.get("signing_key")
+    if not signing:  # key files made before checkpoints were signed: add the key once
+        signing = base64.b64encode(secrets.token_bytes(32)).decode()
+        if stored:
+            stored["signing_key"] = signing
+            path.write_text(json.dumps(stored))
+    return Keys(stored.get("django_secret") or secrets.token_urlsafe(50), data_key, lookup_key,
+                base64.b64decode(signing))

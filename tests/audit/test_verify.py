@@ -92,3 +92,34 @@ def test_rehashed_forgery_of_one_entry_breaks_the_next(archive_with_records):
     sql("UPDATE audit_changelogentry SET actor = %s, hash = %s WHERE seq = %s", ["user:forger", forged, entry.seq])
     result = verify()
     assert not result.ok and result.bad_seq == entry.seq + 1
+
+
+def test_rewriting_the_whole_chain_is_caught_by_a_signed_checkpoint(archive_with_records):
+    """An attacker who edits a record and recomputes every later hash still fails the signed checkpoint."""
+    from ecredit.audit.services import _iso, checkpoint, entry_bytes
+    from ecredit.kit.crypto import chain_hash
+
+    assert checkpoint() is not None
+    entries = list(ChangeLogEntry.objects.order_by("seq"))
+    entries[2].reason = "rewritten"
+    prev = entries[1].hash
+    for entry in entries[2:]:
+        entry.prev_hash = prev
+        entry.hash = chain_hash(prev, entry_bytes(entry.seq, _iso(entry.at), entry.actor, entry.organisation,
+                                                  entry.action, entry.model, entry.object_id, entry.state,
+                                                  entry.reason))
+        prev = entry.hash
+        ChangeLogEntry.objects.filter(seq=entry.seq).update(prev_hash=entry.prev_hash, hash=entry.hash,
+                                                            reason=entry.reason)
+    sql("UPDATE audit_chainhead SET hash = %s", [prev])
+    result = verify()
+    assert not result.ok and "signed checkpoint" in result.problem
+
+
+def test_forged_checkpoint_signature_is_caught(archive_with_records):
+    from ecredit.audit.models import ChainCheckpoint
+    from ecredit.audit.services import checkpoint
+
+    point = checkpoint()
+    ChainCheckpoint.objects.filter(seq=point.seq).update(signature="00" * 64)
+    assert "invalid signature" in verify().problem

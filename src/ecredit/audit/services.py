@@ -10,9 +10,9 @@ from django.db import connection
 from django.utils import timezone
 
 from ecredit.kit.canonical import canonical_json
-from ecredit.kit.crypto import chain_hash
+from ecredit.kit.crypto import chain_hash, ed25519_public_hex, ed25519_sign, ed25519_verify
 
-from .models import AccessLogEntry, ChainHead, ChangeLogEntry
+from .models import AccessLogEntry, ChainCheckpoint, ChainHead, ChangeLogEntry
 
 GENESIS = "0" * 64
 _INSERT = (
@@ -109,8 +109,45 @@ class VerifyResult:
     bad_seq: int | None = None
 
 
+def _checkpoint_message(seq: int, digest: str) -> bytes:
+    return f"ecredit-changelog:{seq}:{digest}".encode("ascii")
+
+
+def checkpoint() -> ChainCheckpoint | None:
+    """Sign the chain head with the deployment's Ed25519 key, so that rewriting the whole chain after
+    this point (recomputing every hash) is detected too. Called after each batch and by `ecredit sign-log`."""
+    from django.conf import settings
+
+    head = ChainHead.objects.filter(id=1).first()
+    if head is None or head.seq == 0 or ChainCheckpoint.objects.filter(seq=head.seq).exists():
+        return None
+    key = settings.KEYS.signing_key
+    return ChainCheckpoint.objects.create(seq=head.seq, hash=head.hash, signed_at=timezone.now(),
+                                          signature=ed25519_sign(key, _checkpoint_message(head.seq, head.hash)),
+                                          public_key=ed25519_public_hex(key))
+
+
+def _trusted_keys() -> set[str]:
+    """Public keys whose checkpoints are trusted: this deployment's, and retired ones named in
+    ECREDIT_TRUSTED_LOG_KEYS (comma-separated hex) after a key rotation."""
+    import os
+
+    from django.conf import settings
+
+    retired = {k.strip() for k in os.environ.get("ECREDIT_TRUSTED_LOG_KEYS", "").split(",") if k.strip()}
+    return {ed25519_public_hex(settings.KEYS.signing_key)} | retired
+
+
 def verify(chunk: int = 5000) -> VerifyResult:
-    """Recompute the chain from the first entry and compare every logged object with its last entry."""
+    """Recompute the chain from the first entry, check every signed checkpoint against it, and compare
+    every logged object with its last entry."""
+    trusted = _trusted_keys()
+    checkpoints = {}
+    for point in ChainCheckpoint.objects.order_by("seq"):
+        if point.public_key not in trusted or not ed25519_verify(
+                point.public_key, _checkpoint_message(point.seq, point.hash), point.signature):
+            return VerifyResult(False, 0, 0, f"checkpoint at entry #{point.seq} has an invalid signature", point.seq)
+        checkpoints[point.seq] = point.hash
     expected_prev, expected_seq, count = GENESIS, 1, 0
     latest: dict[tuple[str, int], tuple[int, str]] = {}
     fields = ("seq", "at", "actor", "organisation", "action", "model", "object_id", "state", "reason",
@@ -124,8 +161,15 @@ def verify(chunk: int = 5000) -> VerifyResult:
         if chain_hash(prev_hash, entry_bytes(seq, _iso(at), actor, organisation, action, model, object_id,
                                              state, reason)) != digest:
             return VerifyResult(False, count, 0, f"entry #{seq} was altered (hash mismatch)", seq)
+        if seq in checkpoints and checkpoints.pop(seq) != digest:
+            return VerifyResult(False, count, 0, f"entry #{seq} differs from its signed checkpoint: the chain "
+                                "was rewritten", seq)
         latest[(model, object_id)] = (seq, state)
         expected_prev, expected_seq, count = digest, seq + 1, count + 1
+    if checkpoints:
+        seq = min(checkpoints)
+        return VerifyResult(False, count, 0, f"signed checkpoint #{seq} is beyond the end of the chain: "
+                            "entries were removed", seq)
     head = ChainHead.objects.filter(id=1).first()
     if head and (head.seq != expected_seq - 1 or head.hash != expected_prev):
         return VerifyResult(False, count, 0, f"entries after #{expected_seq - 1} were removed "

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ecredit.archive import services as archive
+from ecredit.audit.services import checkpoint
 from ecredit.kit.errors import ValidationFailed
 
 from .models import Batch, BatchStatus
@@ -44,6 +45,7 @@ def submit(items: list[Any], principal, *, channel: str, client_batch_id: str | 
                             else BatchStatus.PARTIAL if accepted else BatchStatus.REJECTED)
             batch.duration_ms = int((time.perf_counter() - started) * 1000)
             batch.save()
+            checkpoint()
     except IntegrityError:
         # The same client batch id arrived twice at once: the other request won; answer with its batch.
         earlier = Batch.objects.filter(organisation_id=principal.organisation_id,

@@ -69,3 +69,31 @@ def decrypt(key: bytes, blob: bytes, associated: bytes = b"") -> str:
 def token_digest(token: str) -> str:
     """Digest under which an API token is stored (tokens are random, so no salt is needed)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def ed25519_public_hex(private_key: bytes) -> str:
+    """Hex of the Ed25519 public key belonging to a 32-byte private key."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    public = Ed25519PrivateKey.from_private_bytes(private_key).public_key()
+    return public.public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+
+
+def ed25519_sign(private_key: bytes, message: bytes) -> str:
+    """Hex Ed25519 signature of `message`."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.from_private_bytes(private_key).sign(message).hex()
+
+
+def ed25519_verify(public_hex: str, message: bytes, signature_hex: str) -> bool:
+    """True when `signature_hex` is a valid Ed25519 signature of `message` under `public_hex`."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex)).verify(bytes.fromhex(signature_hex), message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
