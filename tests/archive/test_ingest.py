@@ -49,9 +49,8 @@ def test_resending_with_new_content_updates_and_logs(officer):
 
 def test_bad_rows_are_reported_and_good_rows_kept(officer):
     good = f.penalty("G1")
-    bad_code = f.penalty("B1", {"uscc": f.uscc()[:-1] + "0", "name": "x"})
-    if bad_code["subject"]["uscc"] == good["subject"]["uscc"]:
-        bad_code["subject"]["uscc"] = "913206000000000000"
+    code = f.uscc()
+    bad_code = f.penalty("B1", {"uscc": code[:-1] + ("0" if code[-1] != "0" else "1"), "name": "x"})
     no_type = {**f.penalty("B2"), "type": "no_such_type"}
     future = {**f.penalty("B3"), "decided_on": "2999-01-01"}
     report = services.ingest([good, bad_code, no_type, future], officer)

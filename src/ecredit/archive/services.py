@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecredit import policy
+from ecredit import db, policy
 from ecredit.audit.services import Actor, ChainWriter, state_text
 from ecredit.kit.canonical import canonical_json
 from ecredit.kit.crypto import sm3_hex
@@ -261,9 +261,7 @@ def _write(items: list[_Item], principal, batch_id, current, report: IngestRepor
             existing.update((rid, (pk, digest)) for pk, rid, digest in CreditRecord.objects.filter(
                 source_id=principal.organisation_id, source_record_id__in=ids[start:start + 900]
             ).values_list("id", "source_record_id", "content_hash"))
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT COALESCE(MAX(id), 0) FROM archive_creditrecord")
-            next_id = cursor.fetchone()[0]
+        next_id = db.next_id("archive_creditrecord")
         now_db = connection.ops.adapt_datetimefield_value(log.at)
         rows, updates = [], []
         for item in items:
@@ -297,14 +295,7 @@ def _write(items: list[_Item], principal, batch_id, current, report: IngestRepor
                          _iso(window.public_from), _iso(window.repair_from), _iso(window.public_until),
                          window.basis, current.version, item.content_hash, now_db, now_db, seq))
             report.record_ids.append(next_id)
-        if rows:
-            json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
-            marks = ", ".join(f"%s{json_cast}" if c in ("details", "evidence") else "%s" for c in _COLUMNS)
-            with connection.cursor() as cursor:
-                cursor.executemany(f"INSERT INTO archive_creditrecord ({', '.join(_COLUMNS)}) VALUES ({marks})", rows)
-                if connection.vendor == "postgresql":
-                    cursor.execute("SELECT setval(pg_get_serial_sequence('archive_creditrecord', 'id'), %s)",
-                                   [next_id])
+        db.insert_rows("archive_creditrecord", _COLUMNS, rows)
         report.created = len(rows)
         for pk, values, window in updates:
             record = CreditRecord.objects.select_for_update().get(pk=pk)

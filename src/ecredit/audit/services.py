@@ -53,6 +53,7 @@ class ChainWriter:
     def __init__(self, at: dt.datetime | None = None) -> None:
         self.at = at or timezone.now()
         self.at_text = _iso(self.at)
+        self.at_db = connection.ops.adapt_datetimefield_value(self.at)  # one conversion per writer, not per row
         self.rows: list[tuple] = []
 
     def __enter__(self) -> "ChainWriter":
@@ -75,10 +76,6 @@ class ChainWriter:
                           state, reason, self.hash, digest))
         self.hash = digest
         return self.seq
-
-    @property
-    def at_db(self):
-        return connection.ops.adapt_datetimefield_value(self.at)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None and self.rows:

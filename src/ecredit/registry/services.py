@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecredit import policy
+from ecredit import db, policy
 from ecredit.audit.services import Actor, ChainWriter, record_access, state_text
 from ecredit.kit import crypto
 from ecredit.kit.errors import IdentifierError, NotFound, ValidationFailed
@@ -160,21 +160,29 @@ def resolve(refs: Iterable[SubjectRef], actor: Actor, log: ChainWriter, create: 
     missing = [ref for key, ref in refs.items() if key not in found]
     if missing and create:
         new = [_new_subject(ref, platform_ids.get(ref.platform_uscc), verified=False) for ref in missing]
-        Subject.objects.bulk_create(new)
-        if any(s.pk is None for s in new):  # backends that do not return ids from bulk inserts
-            new = [_refetch(s) for s in new]
+        _insert_subjects(new, log)
         for ref, subject in zip(missing, new):
             log.append(actor, "create", MODEL, subject.pk, subject_state(subject), "first seen in a record")
             found[ref.lookup] = subject.pk
     return found
 
 
-def _refetch(subject: Subject) -> Subject:  # pragma: no cover - SQLite >= 3.35 and PostgreSQL return ids
-    if subject.kind == SubjectKind.ORGANISATION:
-        return Subject.objects.get(uscc=subject.uscc)
-    if subject.kind == SubjectKind.PERSON:
-        return Subject.objects.get(ric_lookup=subject.ric_lookup)
-    return Subject.objects.get(platform_id=subject.platform_id, shop_id=subject.shop_id)
+_SUBJECT_COLUMNS = ("id", "kind", "name", "uscc", "ric_lookup", "ric_cipher", "ric_masked", "platform_id", "shop_id",
+                    "operator_id", "shop_url", "region", "address", "legal_representative", "verified", "verified_at",
+                    "last_reported_at", "created_at", "updated_at")
+
+
+def _insert_subjects(subjects: list[Subject], log: ChainWriter) -> None:
+    """Insert new subjects with one executemany (ids reserved under the change log's lock)."""
+    start = db.next_id("registry_subject")
+    rows = []
+    for offset, subject in enumerate(subjects, start=1):
+        subject.pk = start + offset
+        subject.created_at = subject.updated_at = log.at
+        rows.append(tuple(log.at_db if c in ("created_at", "updated_at") else
+                          connection.ops.adapt_datetimefield_value(subject.verified_at) if c == "verified_at" else
+                          getattr(subject, c) for c in _SUBJECT_COLUMNS))
+    db.insert_rows("registry_subject", _SUBJECT_COLUMNS, rows)
 
 
 def _chunks(items: list, size: int = 900) -> Iterator[list]:
