@@ -29,7 +29,7 @@ api = NinjaAPI(
 @api.exception_handler(DomainError)
 def domain_error(request, exc: DomainError):
     status = exc.http_status
-    if isinstance(exc, Forbidden) and getattr(request, "auth", None) is not None and request.auth.role == "public":
+    if isinstance(exc, Forbidden) and getattr(request, "auth", None) is not None and request.auth.is_anonymous:
         status = 401  # not logged in at all: ask for credentials rather than refuse
     return api.create_response(request, exc.as_dict(), status=status)
 

@@ -46,6 +46,21 @@ class Principal:
         return self.reads <= {"public"} and self.organisation_id is None
 
     @property
+    def is_anonymous(self) -> bool:
+        """True for a visitor who has not identified at all."""
+        return self.label == "anonymous"
+
+    @property
+    def city_wide(self) -> bool:
+        """True for the credit office and the system: handling is not limited to its own organisation."""
+        return "scope.city" in self.permissions
+
+    @property
+    def acts_as_subject(self) -> bool:
+        """True for a subject's own account (it may act only on its own records)."""
+        return self.organisation_kind == "subject"
+
+    @property
     def actor(self) -> Actor:
         """This principal as the change and access logs name it."""
         return Actor(self.label, self.organisation_code)

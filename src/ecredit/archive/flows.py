@@ -38,7 +38,7 @@ def _readable_record(record_id: int, principal) -> CreditRecord:
 
 def _handler_check(record: CreditRecord, principal, permission: str) -> None:
     principal.require(permission)
-    if principal.role in ("credit_office_admin", "system", "superuser"):
+    if principal.city_wide:
         return
     if record.source_id != principal.organisation_id:
         raise Forbidden(_("只有报送该记录的单位或信用办可以办理"))
@@ -53,7 +53,7 @@ def file_objection(record_id: int, principal, *, reason: str, contact: str = "",
     """File an objection: the record is marked at once and deadlines for check and decision are set."""
     principal.require("objection.file")
     record = _readable_record(record_id, principal)
-    if principal.role == "subject_account" and principal.subject_id != record.subject_id:
+    if principal.acts_as_subject and principal.subject_id != record.subject_id:
         raise Forbidden(_("只能对本人的记录提出异议"))
     if record.status in CLOSED:
         raise Conflict(_("该记录已撤销、修复或届满，无需提出异议"), code="closed")
@@ -171,7 +171,7 @@ def apply_for_repair(record_id: int, principal, *, statement: str, attested: lis
     """Apply for repair; refused unless the minimum period is over and the policy's conditions hold."""
     principal.require("repair.apply")
     record = _readable_record(record_id, principal)
-    if principal.role == "subject_account" and principal.subject_id != record.subject_id:
+    if principal.acts_as_subject and principal.subject_id != record.subject_id:
         raise Forbidden(_("只能为本人的记录申请修复"))
     if record.polarity != "negative" or record.status in CLOSED:
         raise Conflict(_("该记录无需修复"), code="not_repairable")

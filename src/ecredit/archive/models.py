@@ -155,7 +155,7 @@ OPEN_OBJECTION = (ObjectionStatus.FILED, ObjectionStatus.REVIEWING)
 class ObjectionQuerySet(models.QuerySet):
     def visible_to(self, principal) -> "ObjectionQuerySet":
         """Objections the principal may see: those on records it submitted, or filed about its subject."""
-        if principal.role in ("credit_office_admin", "system", "superuser"):
+        if principal.city_wide:
             return self
         q = Q(pk__in=[])
         if principal.organisation_id:
@@ -213,7 +213,7 @@ class RepairStatus(models.TextChoices):
 class RepairApplicationQuerySet(models.QuerySet):
     def visible_to(self, principal) -> "RepairApplicationQuerySet":
         """Applications on records the principal submitted, or about its own subject."""
-        if principal.role in ("credit_office_admin", "system", "superuser"):
+        if principal.city_wide:
             return self
         q = Q(pk__in=[])
         if principal.organisation_id:

@@ -166,7 +166,7 @@ def may_submit(principal, type_code: str) -> bool:
     rule = policy.current().record_types.get(type_code)
     if rule is None:
         return False
-    if principal.role in ("system", "superuser"):
+    if principal.can("record.submit_any"):
         return True
     return principal.organisation_kind in rule.sources or principal.organisation_code in rule.sources
 
@@ -334,8 +334,7 @@ def _own_record(record_id: int, principal, permission: str) -> CreditRecord:
     record = CreditRecord.objects.select_for_update().filter(pk=record_id).first()
     if record is None or not CreditRecord.objects.visible_to(principal).filter(pk=record_id).exists():
         raise NotFound(_("信用记录不存在"))
-    if record.source_id != principal.organisation_id and principal.role not in ("credit_office_admin", "system",
-                                                                                 "superuser"):
+    if record.source_id != principal.organisation_id and not principal.city_wide:
         raise Forbidden(_("只能更正或撤销本单位报送的记录"))
     return record
 

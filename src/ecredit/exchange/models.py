@@ -25,7 +25,7 @@ class BatchQuerySet(models.QuerySet):
         """A source sees its own batches; the credit office sees all."""
         if not principal.can("batch.view"):
             return self.none()
-        if principal.role in ("credit_office_admin", "system", "superuser"):
+        if principal.city_wide:
             return self
         return self.filter(Q(organisation_id=principal.organisation_id))
 
