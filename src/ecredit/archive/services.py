@@ -214,7 +214,9 @@ def ingest(items: list[Any], principal, *, batch_id: int | None = None, atomic: 
     Row by row by default: valid items are written, each refused item is reported with its index, field
     and reason. With `atomic=True` one refused item refuses the batch and nothing is written. Either way
     the written part is one transaction, and a record already received with the same id and content is
-    left unchanged, so re-sending a batch is harmless.
+    left unchanged, so re-sending a batch is harmless. `content_hash` is the hash of what the source last
+    sent: a correction made through the archive (objection, correction) does not change it, so a source that
+    re-exports its old table does not undo the correction; new content from the source does update it.
     """
     principal.require("record.submit")
     if principal.organisation_id is None:

@@ -224,6 +224,33 @@ def register(raw: dict[str, Any], actor: Actor, *, roles: Iterable[str] = (), ve
     return subject
 
 
+@transaction.atomic
+def register_many(entries: list[dict[str, Any]], actor: Actor) -> list[Subject]:
+    """Register many subjects not yet known, verified (initial loads, the demo city): one executemany,
+    one change-log entry each. Each entry: {"subject": {uscc | ric, name}, "roles", "region", "address",
+    "legal_representative"}."""
+    known_roles = policy.current().subject_roles.roles
+    subjects, roles = [], []
+    for entry in entries:
+        subject = _new_subject(parse_ref(entry["subject"]), None, verified=True, region=entry.get("region", ""))
+        subject.address = entry.get("address", "")
+        subject.legal_representative = entry.get("legal_representative", "")
+        subjects.append(subject)
+        for role in entry.get("roles", ()):
+            if role not in known_roles:
+                raise ValidationFailed(_("未知的主体角色：{role}").format(role=role), field="roles",
+                                       code="unknown_role")
+            roles.append((subject, role))
+    with ChainWriter() as log:
+        _insert_subjects(subjects, log)
+        SubjectName.objects.bulk_create([SubjectName(subject=s, name=s.name, source=actor.organisation)
+                                         for s in subjects], batch_size=500)
+        SubjectRole.objects.bulk_create([SubjectRole(subject=s, role=r) for s, r in roles], batch_size=500)
+        for subject in subjects:
+            log.append(actor, "create", MODEL, subject.pk, subject_state(subject), "registered")
+    return subjects
+
+
 def reveal_resident_id(subject: Subject, principal, purpose: str, channel: str) -> str:
     """The full resident ID for a principal with the right (logged), the masked one for anyone else."""
     if subject.kind != SubjectKind.PERSON:
