@@ -32,8 +32,9 @@ test: install
 bench: install
 	@$(PY) bench/ingest.py
 
+# Refresh the English catalogue after changing UI text (needs GNU gettext: apt-get install gettext).
 messages: install
-	@$(PY) scripts/compile_messages.py
+	@cd src/ecredit && ../../$(VENV)/bin/ecredit makemessages -l en --ignore "*/demo/*" && ../../$(VENV)/bin/ecredit compilemessages -l en
 
 clean-db:
 	rm -f var/ecredit.sqlite3 var/ecredit.sqlite3-wal var/ecredit.sqlite3-shm

@@ -56,3 +56,15 @@ def public():
     from ecredit.access.principal import anonymous
 
     return anonymous()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language (a request with Accept-Language: en leaves English active
+    in the thread, and a later test would read English messages)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
 from ecredit import policy
 from ecredit.audit.services import Actor
 from ecredit.kit.errors import Forbidden
@@ -70,9 +73,12 @@ class Principal:
         return permission in self.permissions
 
     def require(self, permission: str) -> None:
-        """Raise Forbidden unless the role grants `permission`."""
+        """Raise Forbidden unless the role grants `permission`, naming the right that is missing."""
         if permission not in self.permissions:
-            raise Forbidden(f"{self.label}: {permission}", code="forbidden")
+            texts = policy.current().access.permissions.get(permission)
+            name = (texts.en if get_language().startswith("en") else texts.zh) if texts else permission
+            raise Forbidden(_("无权执行此操作：{right}").format(right=name), code="forbidden",
+                            details={"permission": permission})
 
 
 def anonymous() -> Principal:

@@ -16,6 +16,7 @@ import fastjsonschema
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ecredit import db, policy
 from ecredit.audit.services import Actor, ChainWriter, state_text
@@ -138,26 +139,38 @@ class _Item:
     content_hash: str
 
 
+# How the fields of a record are named in messages (the API's `field` keeps the key).
+FIELD_LABELS = {"id": gettext_lazy("记录编号"), "type": gettext_lazy("信用信息类型"),
+                "decided_on": gettext_lazy("决定日期"), "summary": gettext_lazy("摘要"),
+                "legal_basis": gettext_lazy("依据"), "reason": gettext_lazy("理由")}
+
+
+def _label(field_name: str) -> str:
+    return str(FIELD_LABELS.get(field_name, field_name))
+
+
 def _text(value: Any, field_name: str, max_length: int, required: bool = True) -> str:
     text = "" if value is None else str(value).strip()
     if required and not text:
-        raise ValidationFailed(_("{field}为必填项").format(field=field_name), field=field_name, code="required")
+        raise ValidationFailed(_("{field}为必填项").format(field=_label(field_name)), field=field_name,
+                               code="required")
     if len(text) > max_length:
-        raise ValidationFailed(_("{field}超过{n}个字符").format(field=field_name, n=max_length), field=field_name,
-                               code="too_long")
+        raise ValidationFailed(_("{field}超过{n}个字符").format(field=_label(field_name), n=max_length),
+                               field=field_name, code="too_long")
     return text
 
 
 def _day(value: Any, field_name: str, today: dt.date) -> dt.date:
+    label = _label(field_name)
     try:
         day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value).strip())
     except (TypeError, ValueError):
-        raise ValidationFailed(_("{field}不是有效日期（应为YYYY-MM-DD）").format(field=field_name),
+        raise ValidationFailed(_("{field}不是有效日期（应为YYYY-MM-DD）").format(field=label),
                                field=field_name, code="bad_date") from None
     if day > today:
-        raise ValidationFailed(_("{field}晚于今天").format(field=field_name), field=field_name, code="future_date")
+        raise ValidationFailed(_("{field}晚于今天").format(field=label), field=field_name, code="future_date")
     if day.year < 1949:
-        raise ValidationFailed(_("{field}早于1949年").format(field=field_name), field=field_name, code="bad_date")
+        raise ValidationFailed(_("{field}早于1949年").format(field=label), field=field_name, code="bad_date")
     return day
 
 

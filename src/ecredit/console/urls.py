@@ -14,3 +14,14 @@ urlpatterns = [
     path("repairs/<int:application_id>/", views.repair_detail, name="repair"),
     path("repairs/<int:application_id>/action", views.repair_action, name="repair_action"),
 ]
+
+# Spreadsheet intake (templates, upload, result, error report).
+from . import exchange_views  # noqa: E402
+
+urlpatterns += [
+    path("exchange/", exchange_views.exchange_index, name="exchange"),
+    path("exchange/templates/<slug:type_code>.xlsx", exchange_views.exchange_template, name="exchange_template"),
+    path("exchange/upload", exchange_views.exchange_upload, name="exchange_upload"),
+    path("exchange/results/<int:batch_id>/", exchange_views.exchange_result, name="exchange_result"),
+    path("exchange/results/<int:batch_id>/report.xlsx", exchange_views.exchange_report, name="exchange_report"),
+]

@@ -30,12 +30,6 @@ def console_principal(request: HttpRequest):
     return principal
 
 
-def _context(request, principal, **extra):
-    membership = getattr(request.user, "membership", None)
-    return {"principal": principal, "principal_org": membership.organisation.name if membership else _("系统"),
-            **extra}
-
-
 @login_required
 def workbench(request):
     principal = console_principal(request)
@@ -51,18 +45,16 @@ def workbench(request):
                .select_related("record__record_type", "record__subject").order_by("decide_due")
                ) if principal.can("repair.handle") else RepairApplication.objects.none()
     attention = shops.shops_needing_attention(principal).count() if principal.can("shop.view_stale") else None
-    return render(request, "console/workbench.html", _context(
-        request, principal, today=today, figures=figures, batches=batches[:15], objections=objections[:100],
-        repairs=repairs[:100], attention=attention,
-        batches_with_errors=batches.filter(rejected__gt=0)[:10]))
+    return render(request, "console/workbench.html", dict(
+        today=today, figures=figures, batches=batches[:15], objections=objections[:100], repairs=repairs[:100],
+        attention=attention))
 
 
 @login_required
 def batch_detail(request, batch_id: int):
     principal = console_principal(request)
     batch = get_object_or_404(Batch.objects.visible_to(principal).select_related("organisation"), pk=batch_id)
-    return render(request, "console/batch.html", _context(request, principal, batch=batch,
-                                                         errors=batch.errors[:500]))
+    return render(request, "console/batch.html", dict(batch=batch, errors=batch.errors[:500]))
 
 
 @login_required
@@ -70,10 +62,10 @@ def objection_detail(request, objection_id: int):
     principal = console_principal(request)
     objection = get_object_or_404(Objection.objects.visible_to(principal).select_related(
         "record__record_type", "record__subject", "record__source"), pk=objection_id)
-    return render(request, "console/objection.html", _context(
-        request, principal, objection=objection, record=objection.record, today=timezone.localdate(),
-        can_handle=principal.can("objection.handle") and objection.status in (ObjectionStatus.FILED,
-                                                                              ObjectionStatus.REVIEWING)))
+    open_ = objection.status in (ObjectionStatus.FILED, ObjectionStatus.REVIEWING)
+    return render(request, "console/objection.html", dict(
+        objection=objection, record=objection.record, today=timezone.localdate(),
+        can_handle=principal.can("objection.handle") and open_))
 
 
 @login_required
@@ -106,8 +98,8 @@ def repair_detail(request, application_id: int):
     principal = console_principal(request)
     application = get_object_or_404(RepairApplication.objects.visible_to(principal).select_related(
         "record__record_type", "record__subject"), pk=application_id)
-    return render(request, "console/repair.html", _context(
-        request, principal, application=application, record=application.record,
+    return render(request, "console/repair.html", dict(
+        application=application, record=application.record,
         can_handle=principal.can("repair.handle") and application.status == RepairStatus.APPLIED))
 
 

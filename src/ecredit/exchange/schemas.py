@@ -42,6 +42,7 @@ BATCH_BODY_SCHEMA = {
 
 class BatchError(Schema):
     index: int
+    row: int | None = None  # the sheet row, for batches that came from a file
     id: str
     field: str
     code: str

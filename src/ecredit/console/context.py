@@ -1,0 +1,16 @@
+"""What every console page knows: the principal, its organisation's name, and which menus it may use."""
+
+from django.utils.translation import gettext as _
+
+from ecredit.access.principal import for_user
+
+
+def console(request) -> dict:
+    """Template context for console pages (the public site will have its own)."""
+    if not request.path.startswith("/console/") or not getattr(request, "user", None):
+        return {}
+    principal = for_user(request.user)
+    membership = getattr(request.user, "membership", None)
+    return {"principal": principal,
+            "principal_org": membership.organisation.name if membership else _("系统"),
+            "perms_submit": principal.can("record.submit") and principal.organisation_id is not None}
