@@ -160,7 +160,7 @@ def resolve(refs: Iterable[SubjectRef], actor: Actor, log: ChainWriter, create: 
     missing = [ref for key, ref in refs.items() if key not in found]
     if missing and create:
         new = [_new_subject(ref, platform_ids.get(ref.platform_uscc), verified=False) for ref in missing]
-        _insert_subjects(new, log)
+        insert_subjects(new, log)
         for ref, subject in zip(missing, new):
             log.append(actor, "create", MODEL, subject.pk, subject_state(subject), "first seen in a record")
             found[ref.lookup] = subject.pk
@@ -172,8 +172,9 @@ _SUBJECT_COLUMNS = ("id", "kind", "name", "uscc", "ric_lookup", "ric_cipher", "r
                     "last_reported_at", "created_at", "updated_at")
 
 
-def _insert_subjects(subjects: list[Subject], log: ChainWriter) -> None:
-    """Insert new subjects with one executemany (ids reserved under the change log's lock)."""
+def insert_subjects(subjects: list[Subject], log: ChainWriter) -> None:
+    """Insert new subjects with one executemany (ids reserved under the change log's lock); the caller
+    appends their change-log entries."""
     start = db.next_id("registry_subject")
     rows = []
     for offset, subject in enumerate(subjects, start=1):
@@ -242,7 +243,7 @@ def register_many(entries: list[dict[str, Any]], actor: Actor) -> list[Subject]:
                                        code="unknown_role")
             roles.append((subject, role))
     with ChainWriter() as log:
-        _insert_subjects(subjects, log)
+        insert_subjects(subjects, log)
         SubjectName.objects.bulk_create([SubjectName(subject=s, name=s.name, source=actor.organisation)
                                          for s in subjects], batch_size=500)
         SubjectRole.objects.bulk_create([SubjectRole(subject=s, role=r) for s, r in roles], batch_size=500)
