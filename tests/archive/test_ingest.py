@@ -96,3 +96,16 @@ def test_revoked_record_leaves_public_view(officer, public):
     assert CreditRecord.objects.get(pk=record_id).status == RecordStatus.REVOKED
     assert not CreditRecord.objects.visible_to(public).filter(pk=record_id).exists()
     assert verify().ok
+
+
+def test_records_past_their_window_expire_and_are_logged(officer, public):
+    report = services.ingest([f.penalty("OLD", decided_on="2020-01-10", fine=5),
+                              f.penalty("NEW", decided_on="2025-01-10", fine=5)], officer)
+    old, new = report.record_ids
+    assert not CreditRecord.objects.visible_to(public).filter(pk=old).exists()  # by date already
+    assert services.expire_due() == 1
+    assert CreditRecord.objects.get(pk=old).status == RecordStatus.EXPIRED
+    assert CreditRecord.objects.get(pk=new).status == RecordStatus.ACTIVE
+    assert services.expire_due() == 0
+    assert ChangeLogEntry.objects.filter(action="expire", object_id=old).count() == 1
+    assert verify().ok

@@ -29,6 +29,7 @@ from . import publicity
 from .models import CreditRecord, Disclosure, RecordStatus, RecordType
 
 MODEL = "archive.creditrecord"
+SYSTEM_ACTOR = Actor("system:expiry")
 MAX_BATCH = 10_000
 STATE_FIELDS = ("record_type_id", "subject_id", "source_id", "source_record_id", "decided_on", "summary",
                 "details", "legal_basis", "evidence", "status", "disclosure", "public_from", "repair_from",
@@ -399,6 +400,24 @@ def revoke(record_id: int, principal, *, reason: str) -> CreditRecord:
     with ChainWriter() as log:
         save_logged(record, log, principal.actor, "revoke", reason)
     return record
+
+
+@transaction.atomic
+def expire_due(today: dt.date | None = None, limit: int = 50_000) -> int:
+    """Mark records whose publicity ended as expired (run daily): they have already left public view by
+    date; the status makes it explicit and logged. Records under objection wait for the decision."""
+    today = today or timezone.localdate()
+    due = list(CreditRecord.objects.select_for_update().filter(
+        public_until__lte=today, status__in=(RecordStatus.ACTIVE, RecordStatus.CORRECTED)).order_by("id")[:limit])
+    if not due:
+        return 0
+    with ChainWriter() as log:
+        for record in due:
+            record.status, record.updated_at = RecordStatus.EXPIRED, log.at
+            record.log_seq = log.append(SYSTEM_ACTOR, "expire", MODEL, record.pk, _model_state(record),
+                                        f"publicity ended {record.public_until}")
+        CreditRecord.objects.bulk_update(due, ["status", "updated_at", "log_seq"], batch_size=500)
+    return len(due)
 
 
 # ---------------------------------------------------------------------------------------------- reading
