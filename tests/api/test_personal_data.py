@@ -89,3 +89,20 @@ def test_credit_check_by_shop_key(world):
         f"/api/v1/credit-check?platform_uscc={world.platform_uscc}&shop_id=S1&purpose=监管核查").json()
     assert data["subject"]["kind"] == "shop"
     assert [r["type"] for r in data["records"]] == ["fake_order"]
+
+
+def test_cipher_moved_to_another_person_does_not_decrypt(world):
+    """Resident IDs are bound to their row's lookup hash: swapping ciphers between persons fails loudly."""
+    from cryptography.exceptions import InvalidTag
+
+    from ecredit.access.principal import system
+    from ecredit.audit.services import Actor
+    from ecredit.registry import services as registry
+    from tests import factories as f
+
+    other = registry.register({"ric": f.ric(99), "name": "赵六"}, Actor("test"))
+    person = Subject.objects.get(pk=world.ids["person"])
+    Subject.objects.filter(pk=other.pk).update(ric_cipher=person.ric_cipher)
+    other.refresh_from_db()
+    with pytest.raises(InvalidTag):
+        registry.reveal_resident_id(other, system(), "核查", "test")

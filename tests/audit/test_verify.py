@@ -94,12 +94,11 @@ def test_rehashed_forgery_of_one_entry_breaks_the_next(archive_with_records):
     assert not result.ok and result.bad_seq == entry.seq + 1
 
 
-def test_rewriting_the_whole_chain_is_caught_by_a_signed_checkpoint(archive_with_records):
-    """An attacker who edits a record and recomputes every later hash still fails the signed checkpoint."""
-    from ecredit.audit.services import _iso, checkpoint, entry_bytes
+def test_rewriting_the_whole_chain_is_caught_by_the_signed_checkpoints(archive_with_records):
+    """An attacker who edits an entry and recomputes every later hash still fails the signatures."""
+    from ecredit.audit.services import _iso, entry_bytes
     from ecredit.kit.crypto import chain_hash
 
-    assert checkpoint() is not None
     entries = list(ChangeLogEntry.objects.order_by("seq"))
     entries[2].reason = "rewritten"
     prev = entries[1].hash
@@ -116,10 +115,28 @@ def test_rewriting_the_whole_chain_is_caught_by_a_signed_checkpoint(archive_with
     assert not result.ok and "signed checkpoint" in result.problem
 
 
+def test_deleting_the_checkpoints_is_caught(archive_with_records):
+    sql("DELETE FROM audit_chaincheckpoint")
+    result = verify()
+    assert not result.ok and "no signature" in result.problem
+
+
+def test_every_write_ends_signed(archive_with_records):
+    from ecredit.audit.models import ChainCheckpoint, ChainHead
+
+    head = ChainHead.objects.get()
+    assert ChainCheckpoint.objects.order_by("-seq").first().seq == head.seq
+
+
 def test_forged_checkpoint_signature_is_caught(archive_with_records):
     from ecredit.audit.models import ChainCheckpoint
-    from ecredit.audit.services import checkpoint
 
-    point = checkpoint()
-    ChainCheckpoint.objects.filter(seq=point.seq).update(signature="00" * 64)
+    newest = ChainCheckpoint.objects.order_by("-seq").first()
+    ChainCheckpoint.objects.filter(seq=newest.seq).update(signature="00" * 64)
     assert "invalid signature" in verify().problem
+
+
+def test_sign_log_resigns_the_head(archive_with_records, capsys):
+    call_command("sign-log")
+    assert "signed entry" in capsys.readouterr().out
+    assert verify().ok

@@ -31,9 +31,11 @@ from .models import CreditRecord, Disclosure, RecordStatus, RecordType
 MODEL = "archive.creditrecord"
 SYSTEM_ACTOR = Actor("system:expiry")
 MAX_BATCH = 10_000
-STATE_FIELDS = ("record_type_id", "subject_id", "source_id", "source_record_id", "decided_on", "summary",
-                "details", "legal_basis", "evidence", "status", "disclosure", "public_from", "repair_from",
-                "public_until", "content_hash")
+# Every stored column that means something: the log keeps them, so editing any of them behind the archive's
+# back is found by verification (timestamps and log_seq are bookkeeping).
+STATE_FIELDS = ("record_type_id", "subject_id", "source_id", "source_record_id", "batch_id", "decided_on",
+                "summary", "details", "legal_basis", "evidence", "status", "disclosure", "polarity", "public_from",
+                "repair_from", "public_until", "publicity_basis", "policy_version", "content_hash")
 _COLUMNS = ("id", "record_type_id", "subject_id", "source_id", "source_record_id", "batch_id", "decided_on",
             "summary", "details", "legal_basis", "evidence", "status", "disclosure", "polarity", "public_from",
             "repair_from", "public_until", "publicity_basis", "policy_version", "content_hash", "created_at",
@@ -295,11 +297,12 @@ def _write(items: list[_Item], principal, batch_id, current, report: IngestRepor
             window = publicity.compute(_window_rule(current.version, rule.publicity, item.decided_on),
                                        item.decided_on, item.details, rule.disclosure)
             values = dict(record_type_id=item.type_code, subject_id=subject_id, source_id=principal.organisation_id,
-                          source_record_id=item.source_record_id, decided_on=item.decided_on, summary=item.summary,
-                          details=item.details, legal_basis=item.legal_basis, evidence=item.evidence,
-                          status=RecordStatus.ACTIVE, disclosure=rule.disclosure, public_from=window.public_from,
-                          repair_from=window.repair_from, public_until=window.public_until,
-                          content_hash=item.content_hash)
+                          source_record_id=item.source_record_id, batch_id=batch_id, decided_on=item.decided_on,
+                          summary=item.summary, details=item.details, legal_basis=item.legal_basis,
+                          evidence=item.evidence, status=RecordStatus.ACTIVE, disclosure=rule.disclosure,
+                          polarity=rule.polarity, public_from=window.public_from, repair_from=window.repair_from,
+                          public_until=window.public_until, publicity_basis=window.basis,
+                          policy_version=current.version, content_hash=item.content_hash)
             if known:
                 updates.append((known[0], values, window))
                 continue

@@ -34,9 +34,21 @@ SYSTEM = Actor("system", "")
 
 def entry_bytes(seq: int, at: str, actor: str, organisation: str, action: str, model: str, object_id: int,
                 state: str, reason: str) -> bytes:
-    """The bytes an entry's hash covers; `state` is already canonical JSON text."""
-    head = f"{seq}\x1f{at}\x1f{actor}\x1f{organisation}\x1f{action}\x1f{model}\x1f{object_id}\x1f{reason}\x1f"
-    return head.encode("utf-8") + state.encode("utf-8")
+    """The bytes an entry's hash covers: its fields as one canonical JSON array (so no field's text can
+    be shifted into another), a newline, and `state`, which is already canonical JSON text."""
+    return canonical_json([seq, at, actor, organisation, action, model, object_id, reason]) + b"\n" + \
+        state.encode("utf-8")
+
+
+def lock_chain() -> ChainHead:
+    """Take the change log's lock (the chain head row) for the rest of the transaction.
+
+    Every write service takes it first, before locking any other row, so that writers queue in one
+    order and never deadlock; on SQLite the IMMEDIATE transaction already serialises writers."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("the change log is written inside a transaction")
+    ChainHead.objects.bulk_create([ChainHead(id=1, seq=0, hash=GENESIS)], ignore_conflicts=True)
+    return ChainHead.objects.select_for_update().get(id=1)
 
 
 def _iso(at: dt.datetime) -> str:
@@ -57,12 +69,7 @@ class ChainWriter:
         self.rows: list[tuple] = []
 
     def __enter__(self) -> "ChainWriter":
-        if not connection.in_atomic_block:
-            raise RuntimeError("the change log is written inside a transaction")
-        head = ChainHead.objects.select_for_update().filter(id=1).first()
-        if head is None:
-            head = ChainHead.objects.create(id=1, seq=0, hash=GENESIS)
-        self.head = head
+        head = lock_chain()
         self.seq, self.hash = head.seq, head.hash
         return self
 
@@ -82,6 +89,7 @@ class ChainWriter:
             with connection.cursor() as cursor:
                 cursor.executemany(_INSERT, self.rows)
             ChainHead.objects.filter(id=1).update(seq=self.seq, hash=self.hash)
+            _sign(self.seq, self.hash)
             self.rows = []
 
 
@@ -110,17 +118,14 @@ def _checkpoint_message(seq: int, digest: str) -> bytes:
     return f"ecredit-changelog:{seq}:{digest}".encode("ascii")
 
 
-def checkpoint() -> ChainCheckpoint | None:
-    """Sign the chain head with the deployment's Ed25519 key, so that rewriting the whole chain after
-    this point (recomputing every hash) is detected too. Called after each batch and by `ecredit sign-log`."""
+def _sign(seq: int, digest: str) -> ChainCheckpoint:
+    """Sign the chain head with the deployment's Ed25519 key. Every writing transaction ends with one, so
+    the newest entry is always signed and rewriting the chain (recomputing every hash) cannot go unseen."""
     from django.conf import settings
 
-    head = ChainHead.objects.filter(id=1).first()
-    if head is None or head.seq == 0 or ChainCheckpoint.objects.filter(seq=head.seq).exists():
-        return None
     key = settings.KEYS.signing_key
-    return ChainCheckpoint.objects.create(seq=head.seq, hash=head.hash, signed_at=timezone.now(),
-                                          signature=ed25519_sign(key, _checkpoint_message(head.seq, head.hash)),
+    return ChainCheckpoint.objects.create(seq=seq, hash=digest, signed_at=timezone.now(),
+                                          signature=ed25519_sign(key, _checkpoint_message(seq, digest)),
                                           public_key=ed25519_public_hex(key))
 
 
@@ -171,6 +176,11 @@ def verify(chunk: int = 5000) -> VerifyResult:
     if head and (head.seq != expected_seq - 1 or head.hash != expected_prev):
         return VerifyResult(False, count, 0, f"entries after #{expected_seq - 1} were removed "
                             f"(chain head says #{head.seq})", expected_seq)
+    newest = ChainCheckpoint.objects.order_by("-seq").first()
+    if count and (newest is None or newest.seq != expected_seq - 1):
+        signed = newest.seq if newest else 0
+        return VerifyResult(False, count, 0, f"entries after #{signed} carry no signature: checkpoints were "
+                            "removed or entries written outside the archive", signed + 1)
     checked = 0
     for label, reader in _STATE_READERS.items():
         present = set()

@@ -57,18 +57,20 @@ def ric_lookup(ric: str) -> str:
     return crypto.keyed_hash(settings.KEYS.lookup_key, ric)
 
 
+# What the change log keeps of a subject (last_reported_at and timestamps are bookkeeping, not identity).
+SUBJECT_STATE_FIELDS = ("kind", "name", "uscc", "ric_lookup", "ric_cipher", "ric_masked", "platform_id", "shop_id",
+                        "operator_id", "shop_url", "region", "address", "legal_representative", "verified")
+
+
 def subject_state(subject: Subject | dict) -> str:
     """The canonical state of a subject as the change log keeps it."""
     get = subject.get if isinstance(subject, dict) else lambda k: getattr(subject, k)
-    return state_text({k: get(k) for k in ("kind", "name", "uscc", "ric_lookup", "platform_id", "shop_id",
-                                           "operator_id", "region", "verified")})
+    return state_text({k: get(k) for k in SUBJECT_STATE_FIELDS})
 
 
 def iter_subject_states() -> Iterator[tuple[int, str]]:
     """Every subject's current state, for verification of the change log."""
-    fields = ("id", "kind", "name", "uscc", "ric_lookup", "platform_id", "shop_id", "operator_id", "region",
-              "verified")
-    for row in Subject.objects.order_by("id").values(*fields).iterator(chunk_size=5000):
+    for row in Subject.objects.order_by("id").values("id", *SUBJECT_STATE_FIELDS).iterator(chunk_size=5000):
         yield row["id"], subject_state(row)
 
 
@@ -116,7 +118,8 @@ def _new_subject(ref: SubjectRef, platform_id: int | None, verified: bool, regio
         subject.region = region or ref.key[2:8]
     elif ref.kind == SubjectKind.PERSON:
         subject.ric_lookup = ric_lookup(ref.key)
-        subject.ric_cipher = crypto.encrypt(settings.KEYS.data_key, ref.key)
+        # The lookup hash is bound in as associated data: a cipher moved to another person's row fails.
+        subject.ric_cipher = crypto.encrypt(settings.KEYS.data_key, ref.key, subject.ric_lookup.encode())
         subject.ric_masked = policy.current().mask("resident_id", ref.key)
         subject.region = region or ref.key[:6]
         subject.name = ref.name or subject.ric_masked
@@ -261,7 +264,7 @@ def reveal_resident_id(subject: Subject, principal, purpose: str, channel: str) 
     if not purpose.strip():
         raise ValidationFailed(_("查看完整身份证号码须说明用途"), field="purpose", code="required")
     record_access(principal.actor, subject.pk, "resident_id", purpose, channel)
-    return crypto.decrypt(settings.KEYS.data_key, subject.ric_cipher)
+    return crypto.decrypt(settings.KEYS.data_key, subject.ric_cipher, subject.ric_lookup.encode())
 
 
 def display_name(subject: Subject, principal) -> str:
