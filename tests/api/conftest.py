@@ -51,9 +51,10 @@ def world(db) -> World:
     report = services.ingest([
         f.penalty("PUB1", {"uscc": w.company_uscc, "name": "南通甲商贸有限公司"}, decided_on="2024-03-05"),
         f.penalty("PER1", {"ric": w.person_ric, "name": "张小明"}, decided_on="2024-03-05"),
+        f.penalty("OBJ1", {"uscc": f.uscc(124), "name": "南通戊有限公司"}, decided_on="2024-05-05"),
     ], officer)
-    assert report.created == 2, report.errors
-    w.ids["record_public"], w.ids["record_person"] = report.record_ids
+    assert report.created == 3, report.errors
+    w.ids["record_public"], w.ids["record_person"], w.ids["record_objected"] = report.record_ids
     platform_principal = f.principal("platform_client", platform)
     shops.report_shops([{"shop_id": "S1", "name": "甲旗舰店", "operator": {"uscc": w.company_uscc}}],
                        platform_principal)
@@ -68,7 +69,7 @@ def world(db) -> World:
     w.ids["company"] = subject_id
     w.ids["person"] = services.CreditRecord.objects.get(pk=w.ids["record_person"]).subject_id
     own = f.organisation("subject", "self_company", name="南通甲商贸有限公司（本人）")
-    w.ids["objection"] = flows.file_objection(w.ids["record_public"], f.principal("credit_office_admin", office),
+    w.ids["objection"] = flows.file_objection(w.ids["record_objected"], f.principal("credit_office_admin", office),
                                               reason="请核查处罚信息是否准确").pk
     from ecredit.access.principal import system
     from ecredit.exchange.services import submit

@@ -139,3 +139,35 @@ def test_someone_else_cannot_apply_for_my_repair(record, officer):
     stranger = f.principal("subject_account", other, subject_id=record.subject_id + 999)
     with pytest.raises((Forbidden, Exception)):
         flows.apply_for_repair(record.pk, stranger, statement="代为申请", attested=ATTESTED)
+
+
+def test_open_objection_blocks_revocation_correction_and_repair(record, admin, officer):
+    flows.file_objection(record.pk, admin, reason="处罚信息与事实不符")
+    with pytest.raises(Conflict):
+        services.revoke(record.pk, officer, reason="撤销")
+    with pytest.raises(Conflict):
+        services.correct(record.pk, officer, summary="更正", reason="更正")
+    with pytest.raises(Conflict):
+        flows.apply_for_repair(record.pk, _subject_account(record), statement="已整改", attested=ATTESTED)
+
+
+def test_resending_new_content_keeps_the_objection_mark(record, admin, officer):
+    flows.file_objection(record.pk, admin, reason="处罚信息与事实不符")
+    item = f.penalty("OBJ1", {"uscc": record.subject.uscc, "name": record.subject.name}, decided_on="2024-03-05",
+                     fine=6)
+    assert services.ingest([item], officer).updated == 1
+    record.refresh_from_db()
+    assert record.status == RecordStatus.OBJECTED and record.details["fine_amount_wan"] == 6
+
+
+def test_refusing_an_objection_does_not_revive_a_record_closed_meanwhile(record, admin, officer):
+    objection = flows.file_objection(record.pk, admin, reason="处罚信息与事实不符")
+    flows.check_objection(objection.pk, officer, accept=True)
+    flows.decide_objection(objection.pk, officer, upheld=True, decision="撤销", revoke=True)
+    record.refresh_from_db()
+    assert record.status == RecordStatus.REVOKED
+
+
+def test_correction_must_change_something(record, officer):
+    with pytest.raises(ValidationFailed):
+        services.correct(record.pk, officer, reason="无内容")

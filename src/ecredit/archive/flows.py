@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecredit import policy
-from ecredit.audit.services import ChainWriter
+from ecredit.audit.services import ChainWriter, logged_write
 from ecredit.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from . import services
@@ -47,7 +46,7 @@ def _handler_check(record: CreditRecord, principal, permission: str) -> None:
 # ---------------------------------------------------------------------------------------------- objection
 
 
-@transaction.atomic
+@logged_write
 def file_objection(record_id: int, principal, *, reason: str, contact: str = "",
                    evidence: list[Any] | None = None) -> Objection:
     """File an objection: the record is marked at once and deadlines for check and decision are set."""
@@ -87,7 +86,7 @@ def _open_objection(objection_id: int, principal) -> Objection:
     return objection
 
 
-@transaction.atomic
+@logged_write
 def check_objection(objection_id: int, principal, *, accept: bool, note: str = "") -> Objection:
     """The first check: accept the objection for review, or refuse it (the record's mark is lifted)."""
     objection = _open_objection(objection_id, principal)
@@ -107,7 +106,7 @@ def check_objection(objection_id: int, principal, *, accept: bool, note: str = "
     return objection
 
 
-@transaction.atomic
+@logged_write
 def decide_objection(objection_id: int, principal, *, upheld: bool, decision: str,
                      correction: dict[str, Any] | None = None, revoke: bool = False) -> Objection:
     """Decide: an upheld objection corrects or revokes the record; a rejected one restores its status."""
@@ -139,6 +138,8 @@ def decide_objection(objection_id: int, principal, *, upheld: bool, decision: st
 
 def _restore(objection: Objection, principal, action: str, note: str) -> None:
     record = objection.record
+    if record.status != RecordStatus.OBJECTED:  # closed meanwhile by another procedure: leave it so
+        return
     record.status = objection.status_before
     with ChainWriter() as log:
         services.save_logged(record, log, principal.actor, action, f"objection {objection.pk}: {note}")
@@ -166,7 +167,7 @@ def repair_checks(record: CreditRecord, today: dt.date | None = None) -> dict[st
     }
 
 
-@transaction.atomic
+@logged_write
 def apply_for_repair(record_id: int, principal, *, statement: str, attested: list[str]) -> RepairApplication:
     """Apply for repair; refused unless the minimum period is over and the policy's conditions hold."""
     principal.require("repair.apply")
@@ -175,6 +176,8 @@ def apply_for_repair(record_id: int, principal, *, statement: str, attested: lis
         raise Forbidden(_("只能为本人的记录申请修复"))
     if record.polarity != "negative" or record.status in CLOSED:
         raise Conflict(_("该记录无需修复"), code="not_repairable")
+    if record.status == RecordStatus.OBJECTED:
+        raise Conflict(_("该记录有正在办理的异议，请先办结异议"), code="objection_open")
     if RepairApplication.objects.filter(record=record, status=RepairStatus.APPLIED).exists():
         raise Conflict(_("该记录已有正在办理的修复申请"), code="repair_open")
     today = timezone.localdate()
@@ -199,7 +202,7 @@ def apply_for_repair(record_id: int, principal, *, statement: str, attested: lis
                                             due_estimated=due.estimated)
 
 
-@transaction.atomic
+@logged_write
 def decide_repair(application_id: int, principal, *, approve: bool, decision: str) -> RepairApplication:
     """Decide a repair application; approval ends the record's publicity today."""
     principal.require("repair.handle")
@@ -217,7 +220,11 @@ def decide_repair(application_id: int, principal, *, approve: bool, decision: st
     application.decision, application.decided_at, application.decided_by = decision, now, principal.label
     application.save()
     if approve:
-        record = application.record
+        record = CreditRecord.objects.select_for_update().get(pk=application.record_id)
+        if record.status == RecordStatus.OBJECTED:
+            raise Conflict(_("该记录有正在办理的异议，请先办结异议"), code="objection_open")
+        if record.status in CLOSED:
+            raise Conflict(_("该记录已撤销、修复或届满"), code="closed")
         record.status, record.public_until = RecordStatus.REPAIRED, timezone.localdate(now)
         with ChainWriter(now) as log:
             services.save_logged(record, log, principal.actor, "repaired", f"repair {application.pk}: {decision}")

@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ecredit import db, policy
-from ecredit.audit.services import Actor, ChainWriter, state_text
+from ecredit.audit.services import Actor, ChainWriter, logged_write, state_text
 from ecredit.kit.canonical import canonical_json
 from ecredit.kit.crypto import sm3_hex
-from ecredit.kit.errors import Forbidden, NotFound, ValidationFailed
+from ecredit.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ecredit.registry import services as registry
 
 from . import publicity
@@ -304,7 +304,7 @@ def _write(items: list[_Item], principal, batch_id, current, report: IngestRepor
                           public_until=window.public_until, publicity_basis=window.basis,
                           policy_version=current.version, content_hash=item.content_hash)
             if known:
-                updates.append((known[0], values, window))
+                updates.append((known[0], values, window, item.index))
                 continue
             next_id += 1
             seq = log.append(actor, "create", MODEL, next_id, record_state(values))
@@ -316,12 +316,14 @@ def _write(items: list[_Item], principal, batch_id, current, report: IngestRepor
             report.record_ids.append(next_id)
         db.insert_rows("archive_creditrecord", _COLUMNS, rows)
         report.created = len(rows)
-        for pk, values, window in updates:
+        for pk, values, window, index in updates:
             record = CreditRecord.objects.select_for_update().get(pk=pk)
             if record.status in (RecordStatus.REVOKED, RecordStatus.REPAIRED):
-                report.errors.append(RowError(-1, record.source_record_id, "id", "closed",
+                report.errors.append(RowError(index, record.source_record_id, "id", "closed",
                                               _("该记录已撤销或已修复，不能再更新")))
                 continue
+            if record.status == RecordStatus.OBJECTED:
+                values["status"] = RecordStatus.OBJECTED  # new content does not lift the objection's mark
             for key, value in values.items():
                 setattr(record, key, value)
             record.publicity_basis, record.batch_id, record.policy_version = window.basis, batch_id, current.version
@@ -355,10 +357,13 @@ def _own_record(record_id: int, principal, permission: str) -> CreditRecord:
         raise NotFound(_("信用记录不存在"))
     if record.source_id != principal.organisation_id and not principal.city_wide:
         raise Forbidden(_("只能更正或撤销本单位报送的记录"))
+    if record.status == RecordStatus.OBJECTED:
+        # An open objection decides the record's fate: correct or revoke it through the objection.
+        raise Conflict(_("该记录有正在办理的异议，请在异议中更正或撤销"), code="objection_open")
     return record
 
 
-@transaction.atomic
+@logged_write
 def correct(record_id: int, principal, *, summary: str | None = None, details: dict | None = None,
             decided_on: dt.date | None = None, reason: str) -> CreditRecord:
     """Correct a record (by its source or the credit office); the window is recomputed."""
@@ -366,6 +371,8 @@ def correct(record_id: int, principal, *, summary: str | None = None, details: d
     if record.status in (RecordStatus.REVOKED, RecordStatus.REPAIRED):
         raise ValidationFailed(_("该记录已撤销或已修复，不能更正"), code="closed")
     _text(reason, "reason", 2000)
+    if summary is None and details is None and decided_on is None:
+        raise ValidationFailed(_("请提供更正的内容（摘要、明细或决定日期）"), field="summary", code="nothing_to_correct")
     apply_correction(record, summary=summary, details=details, decided_on=decided_on)
     with ChainWriter() as log:
         save_logged(record, log, principal.actor, "correct", reason)
@@ -392,7 +399,7 @@ def apply_correction(record: CreditRecord, *, summary=None, details=None, decide
     record.status = RecordStatus.CORRECTED
 
 
-@transaction.atomic
+@logged_write
 def revoke(record_id: int, principal, *, reason: str) -> CreditRecord:
     """Revoke a record (the decision behind it was revoked or found wrong); it leaves public view at once."""
     record = _own_record(record_id, principal, "record.revoke")
@@ -405,7 +412,7 @@ def revoke(record_id: int, principal, *, reason: str) -> CreditRecord:
     return record
 
 
-@transaction.atomic
+@logged_write
 def expire_due(today: dt.date | None = None, limit: int = 50_000) -> int:
     """Mark records whose publicity ended as expired (run daily): they have already left public view by
     date; the status makes it explicit and logged. Records under objection wait for the decision."""

@@ -55,6 +55,22 @@ def _iso(at: dt.datetime) -> str:
     return at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def logged_write(function):
+    """Decorator for a service that writes logged objects: one transaction, and the change log's lock taken
+    before anything else, so every writer locks rows in the same order (no deadlocks on PostgreSQL)."""
+    import functools
+
+    from django.db import transaction
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with transaction.atomic():
+            lock_chain()
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
 class ChainWriter:
     """Appends entries inside the caller's transaction; holds the chain head's lock until commit.
 
