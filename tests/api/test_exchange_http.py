@@ -89,3 +89,54 @@ def test_openapi_and_swagger_ui_are_served_locally(world):
     assert "/api/v1/records/batches" in schema["paths"]
     page = client.get("/api/v1/docs").content.decode()
     assert "swagger-ui-bundle.js" in page and "cdn." not in page and "//unpkg" not in page
+
+
+def test_same_batch_id_with_other_records_is_a_conflict(world):
+    client = world.client("officer")
+    records = [f.penalty("C1"), f.penalty("C2")]
+    first = post(client, {"batch_id": "B-43", "records": records}).json()
+    changed = post(client, {"batch_id": "B-43", "records": [records[0], f.penalty("C3")]})
+    assert changed.status_code == 409
+    error = changed.json()
+    assert error["code"] == "batch_id_reused" and "B-43" in error["message"] and "批次号" in error["message"]
+    assert not CreditRecord.objects.filter(source_record_id="C3").exists()
+    en = post(client, {"batch_id": "B-43", "records": [f.penalty("C4")]}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert en["code"] == "batch_id_reused" and "batch id" in en["message"].lower()
+    # the same records again, keys in another order: the first answer
+    reordered = [dict(reversed(list(r.items()))) for r in records]
+    again = post(client, {"batch_id": "B-43", "records": reordered}).json()
+    assert again["batch"] == first["batch"] and again["replayed"] is True
+
+
+def _officer_session(world):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from ecredit.access.models import Membership, Organisation
+
+    user = get_user_model().objects.create_user("market_officer", password="x-Market-2026")
+    Membership.objects.create(user=user, organisation=Organisation.objects.get(code="market_regulation"),
+                              role="department_officer")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def test_session_post_without_csrf_token_is_a_403_that_says_so(world):
+    client = _officer_session(world)
+    response = post(client, {"records": [f.penalty("X1")]})
+    assert response.status_code == 403
+    error = response.json()
+    assert error["code"] == "csrf_failed" and "CSRF" in error["message"] and "X-CSRFToken" in error["message"]
+    en = post(client, {"records": [f.penalty("X1")]}, HTTP_ACCEPT_LANGUAGE="en")
+    assert en.status_code == 403 and "CSRF token" in en.json()["message"]
+    assert not CreditRecord.objects.filter(source_record_id="X1").exists()
+    assert client.get("/api/v1/records/batches").status_code == 200   # reading needs no token
+
+
+def test_session_post_with_csrf_token_goes_in(world):
+    client = _officer_session(world)
+    assert client.get("/console/").status_code == 200
+    token = client.cookies["csrftoken"].value
+    response = post(client, {"records": [f.penalty("X2")]}, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 200 and response.json()["created"] == 1

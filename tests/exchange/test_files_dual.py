@@ -295,3 +295,44 @@ def test_formula_injection_is_neutralised_in_the_report(officer):
     assert "'=HYPERLINK(\"http://evil.example\",\"点我\")" in values
     assert "'+cmd|' /C calc'!A0" in values and "'=1+1" in values
     assert files.safe("-1") == "'-1" and files.safe("a=b") == "a=b" and files.safe(-1) == -1
+
+
+def test_atomic_file_refused_in_a_later_chunk_writes_nothing_at_all(officer):
+    """Only the archive refuses the shop rows, in the second and third chunk: the first chunk, already
+    through the archive, is rolled back with them, and every chunk's batch says it was refused."""
+    from ecredit.registry.models import Subject
+
+    def row(rid: str, n: int, shop: bool = False) -> dict:
+        who = ({"平台统一社会信用代码": f.uscc(n), "网店编号": f"S{n}"} if shop else {"统一社会信用代码": f.uscc(n)})
+        return {"记录编号": rid, **who, "决定日期": "2020-01-02", "摘要": "x", "行政处罚决定书文号": f"罚{rid}",
+                "处罚类别": "罚款"}
+
+    data = s.filled_template(files.template("admin_penalty_general"), [
+        row("A1", 7301), row("A2", 7302), row("A3", 7303), row("A4", 7304, shop=True), row("A5", 7305, shop=True)])
+    entries_before = ChangeLogEntry.objects.count()
+    result = files.import_file(data, "t.xlsx", "admin_penalty_general", officer, atomic=True, chunk_size=2)
+    assert CreditRecord.objects.count() == 0 and Subject.objects.count() == 0
+    assert ChangeLogEntry.objects.count() == entries_before and verify().ok
+    assert result.blocked and not result.ok
+    assert (result.received, result.created, result.updated, result.unchanged, result.rejected) == (5, 0, 0, 0, 5)
+    assert [(r.row, r.problems[0].code) for r in result.refused] == [(5, "subject_kind_not_allowed"),
+                                                                      (6, "subject_kind_not_allowed")]
+    batches = list(Batch.objects.filter(pk__in=result.batch_ids).order_by("pk"))
+    assert [b.pk for b in batches] == result.batch_ids and len(batches) == 3
+    assert [(b.status, b.atomic, b.received, b.created, b.rejected) for b in batches] == [
+        (BatchStatus.REJECTED, True, 2, 0, 2), (BatchStatus.REJECTED, True, 2, 0, 2),
+        (BatchStatus.REJECTED, True, 1, 0, 1)]
+    assert Batch.objects.count() == 3
+    assert [(e["row"], e["index"], e["id"]) for b in batches for e in b.errors] == [(5, 1, "A4"), (6, 0, "A5")]
+    summary = dict(line[:2] for line in s.read_sheet(result.report(), "汇总"))
+    assert "未写入任何记录" in summary["说明"] and summary["新增"] == 0 and summary["退回"] == 5
+
+
+def test_atomic_file_over_several_chunks_goes_in_whole(officer):
+    rows = [s.penalty_row(f"南通{i}号商贸有限公司", f.uscc(7400 + i), f"罚〔2021〕{i}号", "罚款", "2021-01-04", fine=1)
+            for i in range(5)]
+    result = files.import_file(s.xlsx(s.PENALTY_HEADERS, rows), "c.xlsx", "admin_penalty_general", officer,
+                               atomic=True, chunk_size=2)
+    assert result.ok and not result.blocked and (result.received, result.created) == (5, 5)
+    assert [b.status for b in Batch.objects.filter(pk__in=result.batch_ids)] == [BatchStatus.ACCEPTED] * 3
+    assert CreditRecord.objects.count() == 5 and verify().ok

@@ -279,9 +279,8 @@ def _write(items: list[_Item], principal, batch_id, current, report: IngestRepor
             existing.update((rid, (pk, digest)) for pk, rid, digest in CreditRecord.objects.filter(
                 source_id=principal.organisation_id, source_record_id__in=ids[start:start + 900]
             ).values_list("id", "source_record_id", "content_hash"))
-        next_id = db.next_id("archive_creditrecord")
         now_db = connection.ops.adapt_datetimefield_value(log.at)
-        rows, updates = [], []
+        rows, updates, new = [], [], []
         for item in items:
             subject_id = subjects[item.ref.lookup]
             if isinstance(subject_id, ValidationFailed):
@@ -306,14 +305,15 @@ def _write(items: list[_Item], principal, batch_id, current, report: IngestRepor
             if known:
                 updates.append((known[0], values, window, item.index))
                 continue
-            next_id += 1
-            seq = log.append(actor, "create", MODEL, next_id, record_state(values))
-            rows.append((next_id, item.type_code, subject_id, principal.organisation_id, item.source_record_id,
+            new.append((item, values))
+        for (item, values), pk in zip(new, db.reserve_ids("archive_creditrecord", len(new))):
+            seq = log.append(actor, "create", MODEL, pk, record_state(values))
+            rows.append((pk, item.type_code, values["subject_id"], principal.organisation_id, item.source_record_id,
                          batch_id, _iso(item.decided_on), item.summary, _json(item.details), item.legal_basis,
-                         _json(item.evidence), RecordStatus.ACTIVE, rule.disclosure, rule.polarity,
-                         _iso(window.public_from), _iso(window.repair_from), _iso(window.public_until),
-                         window.basis, current.version, item.content_hash, now_db, now_db, seq))
-            report.record_ids.append(next_id)
+                         _json(item.evidence), RecordStatus.ACTIVE, values["disclosure"], values["polarity"],
+                         _iso(values["public_from"]), _iso(values["repair_from"]), _iso(values["public_until"]),
+                         values["publicity_basis"], current.version, item.content_hash, now_db, now_db, seq))
+            report.record_ids.append(pk)
         db.insert_rows("archive_creditrecord", _COLUMNS, rows)
         report.created = len(rows)
         for pk, values, window, index in updates:

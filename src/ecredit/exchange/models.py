@@ -32,11 +32,13 @@ class BatchQuerySet(models.QuerySet):
 
 class Batch(models.Model):
     """One delivery from a source. `client_batch_id` (unique per organisation) makes re-sending a batch
-    return the first answer instead of processing it twice."""
+    return the first answer instead of processing it twice; `content_hash` (SM3 of the records as received,
+    canonical JSON) tells a re-sent batch from a different one that reuses the id."""
 
     organisation = models.ForeignKey("access.Organisation", on_delete=models.PROTECT, related_name="batches",
                                      verbose_name=_("报送单位"))
     client_batch_id = models.CharField(_("报送方批次号"), max_length=100, null=True, blank=True)
+    content_hash = models.CharField(_("内容摘要（SM3）"), max_length=64, blank=True)
     channel = models.CharField(_("渠道"), max_length=12, choices=Channel.choices)
     submitted_by = models.CharField(_("报送人"), max_length=120)
     submitted_at = models.DateTimeField(_("报送时间"), auto_now_add=True, db_index=True)

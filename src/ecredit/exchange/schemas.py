@@ -14,7 +14,9 @@ BATCH_BODY_SCHEMA = {
     "required": ["records"],
     "properties": {
         "batch_id": {"type": "string", "maxLength": 100,
-                     "description": "Your own id of this batch; sending the same id again returns the first answer"},
+                     "description": "Your own id of this batch; sending the same id with the same records again "
+                                    "returns the first answer (replayed: true), with other records 409 "
+                                    "batch_id_reused"},
         "atomic": {"type": "boolean", "default": False,
                    "description": "true: one bad record refuses the whole batch; false: good records go in and "
                                   "each bad one is reported"},

@@ -7,6 +7,15 @@ class RoleInline(admin.TabularInline):
     model = SubjectRole
     extra = 0
 
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 class NameInline(admin.TabularInline):
     model = SubjectName
@@ -23,5 +32,13 @@ class SubjectAdmin(admin.ModelAdmin):
     raw_id_fields = ("platform", "operator")
     inlines = [RoleInline, NameInline]
 
+    # Subjects are written through the registry's services (change log, name history, encryption): the admin
+    # only reads them.
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     def has_delete_permission(self, request, obj=None):
-        return False  # subjects are referenced by records and the change log
+        return False

@@ -178,10 +178,9 @@ _SUBJECT_COLUMNS = ("id", "kind", "name", "uscc", "ric_lookup", "ric_cipher", "r
 def insert_subjects(subjects: list[Subject], log: ChainWriter) -> None:
     """Insert new subjects with one executemany (ids reserved under the change log's lock); the caller
     appends their change-log entries."""
-    start = db.next_id("registry_subject")
     rows = []
-    for offset, subject in enumerate(subjects, start=1):
-        subject.pk = start + offset
+    for subject, pk in zip(subjects, db.reserve_ids("registry_subject", len(subjects))):
+        subject.pk = pk
         subject.created_at = subject.updated_at = log.at
         rows.append(tuple(log.at_db if c in ("created_at", "updated_at") else
                           connection.ops.adapt_datetimefield_value(subject.verified_at) if c == "verified_at" else

@@ -5,14 +5,18 @@ Decisions
 ---------
 - **Row by row by default, atomic on request.** A file's good rows go in and each bad row comes back in
   the error report with its sheet row number (header = row 1), the column as the sheet titles it, and
-  the reason in Chinese. With `atomic=True` one bad row refuses the file: rows found bad while reading
-  stop every chunk from being written; rows only the archive can refuse (for instance an update of a
-  revoked record) refuse their own chunk and every later one. A file is read whole before anything
-  is written, so a file of at most 10,000 rows is all-or-nothing.
-- **Each chunk is one transaction and one Batch.** `import_file` sends at most 10,000 rows at a time
-  (the exchange's batch limit) through `exchange.services.submit`, and in the same transaction makes
+  the reason in Chinese. With `atomic=True` one bad row refuses the whole file, whatever its size: rows
+  found bad while reading stop every chunk from being written; otherwise all chunks go through the
+  archive inside one outer transaction, and a row only the archive can refuse (a shop as the subject of
+  a penalty, an update of a revoked record) rolls every chunk back, the ones before it included. The
+  later chunks are still checked first, so the report names every refused row.
+- **Each chunk is one Batch.** `import_file` sends at most 10,000 rows at a time (the exchange's batch
+  limit, `runner.CHUNK_SIZE`) through `exchange.services.submit`, and in the same transaction makes
   the batch count every sheet row of its chunk, including rows refused while reading, whose errors it
-  keeps with their sheet row (`errors[i]["row"]`).
+  keeps with their sheet row (`errors[i]["row"]`). Row by row, each chunk is its own transaction. An
+  atomic file that was refused keeps one Batch per chunk written after the rollback, status 全部退回,
+  counting each chunk's rows as refused and listing its rows' errors (a chunk with no bad row of its
+  own lists none), so the batch list says what happened to every row.
 - **Re-sending the same file changes nothing.** A record is identified by the source's record id
   (记录编号, or the decision number when the sheet has none), and the archive leaves a record whose
   content is unchanged alone: a second upload reports every row as 未变化 and writes no record and

@@ -1,5 +1,6 @@
 """Running a whole file through the exchange: chunks of at most 10,000 rows, each one batch and one
-transaction; row problems found while reading and those the archive finds are merged per sheet row."""
+transaction (an atomic file: all its chunks in one transaction); row problems found while reading and
+those the archive finds are merged per sheet row."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ from .reading import ParsedFile, Problem, SheetRow
 # progress(stage, done, total): stage "read" while rows are read, "write" as chunks are written.
 Progress = Callable[[str, int, int], None]
 
+# Rows per chunk (one Batch each); at most the exchange's batch limit. Tests lower it to exercise chunking.
+CHUNK_SIZE = MAX_BATCH
+
 
 @dataclass
 class ImportResult:
@@ -45,7 +49,7 @@ class ImportResult:
     unchanged: int = 0
     batch_ids: list[int] = field(default_factory=list)
     refused: list[SheetRow] = field(default_factory=list)
-    blocked: bool = False          # atomic: nothing was written because some row was refused
+    blocked: bool = False          # atomic: no record of the file was written because some row was refused
     finished_at: dt.datetime = field(default_factory=timezone.now)
 
     @property
@@ -73,13 +77,18 @@ class ImportResult:
 
 
 def import_file(data: bytes, filename: str, type_code: str, principal, *, channel: str = Channel.EXCEL,
-                atomic: bool = False, progress: Progress | None = None, chunk_size: int = MAX_BATCH,
+                atomic: bool = False, progress: Progress | None = None, chunk_size: int | None = None,
                 today: dt.date | None = None) -> ImportResult:
-    """Read a spreadsheet of records of `type_code` and submit it for the principal's organisation.
+    """Read a spreadsheet of records of `type_code` and submit it for the principal's organisation, in
+    chunks of `chunk_size` rows (default CHUNK_SIZE, at most the exchange's batch limit).
 
     Raises ValidationFailed when the file as a whole cannot be used (unreadable, no header, a column
     every row needs is missing, no data rows) and Forbidden when the organisation may not submit the
     type; anything wrong with single rows ends up in the result's `refused` rows instead.
+
+    With `atomic`, the file is all-or-nothing whatever its size: every chunk goes through the archive
+    inside one transaction, which is rolled back if any row of any chunk is refused; each chunk then
+    keeps one Batch, written after the rollback, that records the file as refused with its rows' errors.
     """
     principal.require("record.submit")
     layout = c.layout(type_code)
@@ -87,7 +96,7 @@ def import_file(data: bytes, filename: str, type_code: str, principal, *, channe
         raise Forbidden(_("报送记录须以单位身份进行"))
     if not may_submit(principal, type_code):
         raise Forbidden(_("本单位无权报送“{name}”").format(name=layout.type_name), code="source_not_allowed")
-    chunk_size = max(1, min(chunk_size, MAX_BATCH))
+    chunk_size = max(1, min(CHUNK_SIZE if chunk_size is None else chunk_size, MAX_BATCH))
     parsed = reading.parse(data, filename, type_code, today=today,
                            progress=(lambda done, total: progress("read", done, total)) if progress else None)
     if not parsed.rows:
@@ -96,23 +105,47 @@ def import_file(data: bytes, filename: str, type_code: str, principal, *, channe
                           parsed.headers, parsed.ignored)
     result.blocked = atomic and any(row.problems for row in parsed.rows)
     total = len(parsed.rows)
+    chunks = [parsed.rows[start:start + chunk_size] for start in range(0, total, chunk_size)]
     if progress:
         progress("write", 0, total)
-    for start in range(0, total, chunk_size):
-        chunk = parsed.rows[start:start + chunk_size]
-        batch = _submit_chunk(chunk, parsed, layout, principal, channel, atomic, result.blocked)
+
+    def write(blocked: bool) -> list[Batch]:
+        batches, done = [], 0
+        for chunk in chunks:
+            batches.append(_submit_chunk(chunk, parsed, layout, principal, channel, atomic, blocked))
+            done += len(chunk)
+            if progress and not blocked:
+                progress("write", done, total)
+        return batches
+
+    batches: list[Batch] = []
+    if atomic and not result.blocked:
+        try:
+            with transaction.atomic():
+                batches = write(blocked=False)
+                if any(batch.rejected for batch in batches):
+                    raise _Refused   # later chunks were still checked, so the report names every refused row
+        except _Refused:
+            result.blocked = True
+    if result.blocked:
+        batches = write(blocked=True)   # nothing of the file is written: each chunk's batch says why
+        if progress:
+            progress("write", total, total)
+    elif not atomic:
+        batches = write(blocked=False)
+    for chunk, batch in zip(chunks, batches):
         result.batch_ids.append(batch.pk)
         result.received += len(chunk)
         result.created += batch.created
         result.updated += batch.updated
         result.unchanged += batch.unchanged
-        if atomic and batch.rejected:
-            result.blocked = True       # later chunks are refused too; earlier ones are already committed
-        if progress:
-            progress("write", start + len(chunk), total)
     result.refused = [row for row in parsed.rows if row.problems]
     result.finished_at = timezone.now()
     return result
+
+
+class _Refused(Exception):
+    """An atomic file had a refused row: undo every chunk already written."""
 
 
 def _submit_chunk(chunk: list[SheetRow], parsed: ParsedFile, layout: c.Layout, principal, channel: str,
