@@ -25,6 +25,9 @@ class Keys:
     signing_key: bytes  # Ed25519 private key (32 raw bytes): signs change-log checkpoints
 
 
+ENV_KEYS = ("ECREDIT_DATA_KEY", "ECREDIT_LOOKUP_KEY", "ECREDIT_SIGNING_KEY", "ECREDIT_SECRET_KEY")
+
+
 def _generate() -> dict[str, str]:
     return {
         "django_secret": secrets.token_urlsafe(50),
@@ -38,7 +41,13 @@ def load(path: str | os.PathLike) -> Keys:
     """Keys from ECREDIT_DATA_KEY / ECREDIT_LOOKUP_KEY (base64) or from `path`, created if missing."""
     path = Path(path)
     stored: dict[str, str] = {}
-    if not (os.environ.get("ECREDIT_DATA_KEY") and os.environ.get("ECREDIT_LOOKUP_KEY")):
+    from_env = [name for name in ENV_KEYS if os.environ.get(name)]
+    if from_env and len(from_env) != len(ENV_KEYS):
+        # Half the keys from the environment would leave the rest random per process: every worker would
+        # sign with its own key and sessions would break between workers.
+        missing = ", ".join(name for name in ENV_KEYS if name not in from_env)
+        raise ValueError(f"keys given by the environment must all be given; missing: {missing}")
+    if not from_env:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -55,5 +64,5 @@ def load(path: str | os.PathLike) -> Keys:
         if stored:
             stored["signing_key"] = signing
             path.write_text(json.dumps(stored))
-    return Keys(stored.get("django_secret") or secrets.token_urlsafe(50), data_key, lookup_key,
+    return Keys(os.environ.get("ECREDIT_SECRET_KEY") or stored["django_secret"], data_key, lookup_key,
                 base64.b64decode(signing))

@@ -106,3 +106,20 @@ def test_cipher_moved_to_another_person_does_not_decrypt(world):
     other.refresh_from_db()
     with pytest.raises(InvalidTag):
         registry.reveal_resident_id(other, system(), "核查", "test")
+
+
+def test_agency_reads_neither_revoked_nor_unpublished_records(world):
+    from ecredit.archive import services
+    from ecredit.archive.models import CreditRecord
+    from tests import factories as f
+
+    officer = f.principal("department_officer", __import__("ecredit.access.models", fromlist=["x"])
+                          .Organisation.objects.get(code="market_regulation"))
+    report = services.ingest([f.penalty("WARN1", kinds=["warning"]), f.penalty("REV1")], officer)
+    warning_only, revoked = report.record_ids
+    services.revoke(revoked, officer, reason="复议撤销")
+    agency = world.client("agency")
+    assert agency.get(f"/api/v1/records/{warning_only}").status_code == 404  # never published
+    assert agency.get(f"/api/v1/records/{revoked}").status_code == 404
+    assert world.client("officer").get(f"/api/v1/records/{revoked}").status_code == 200  # history for departments
+    assert CreditRecord.objects.get(pk=warning_only).public_from is None

@@ -171,3 +171,12 @@ def test_refusing_an_objection_does_not_revive_a_record_closed_meanwhile(record,
 def test_correction_must_change_something(record, officer):
     with pytest.raises(ValidationFailed):
         services.correct(record.pk, officer, reason="无内容")
+
+
+def test_a_list_entry_itself_can_be_repaired(officer, admin):
+    rule = __import__("ecredit.policy", fromlist=["current"]).current().record_types["abnormal_operation_list"]
+    item = {"id": "AB2", "type": "abnormal_operation_list", "subject": {"uscc": f.uscc(), "name": "南通己有限公司"},
+            "decided_on": "2024-01-10", "summary": "未按期报送年报", "details": f.minimal_details(rule.details_schema)}
+    record = CreditRecord.objects.get(pk=services.ingest([item], admin).record_ids[0])
+    checks = flows.repair_checks(record)
+    assert checks["not_on_lists"] is True

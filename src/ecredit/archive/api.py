@@ -54,7 +54,7 @@ def record_out(record: CreditRecord, principal) -> dict:
 
 def log_reads(principal, records, purpose: str, channel: str) -> None:
     """Access-log the non-public records among `records` (one entry per subject)."""
-    subjects = {r.subject_id for r in records if r.disclosure != "public"}
+    subjects = {r.subject_id for r in records if not CreditRecord.objects.is_public(r)}
     if subjects:
         record_accesses(principal.actor, sorted(subjects), "credit_records", purpose or "查阅记录", channel)
 

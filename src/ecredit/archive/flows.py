@@ -148,23 +148,41 @@ def _restore(objection: Objection, principal, action: str, note: str) -> None:
 # ---------------------------------------------------------------------------------------------- repair
 
 
-def repair_checks(record: CreditRecord, today: dt.date | None = None) -> dict[str, bool]:
-    """The repair conditions the system can check itself, by condition code."""
-    today = today or timezone.localdate()
-    later_same = CreditRecord.objects.live().filter(
-        subject_id=record.subject_id, record_type__category="penalty", decided_on__gt=record.decided_on
-    ).exclude(pk=record.pk)
+def _minimum_period_elapsed(record: CreditRecord, today: dt.date) -> bool:
+    return bool(record.repair_from and record.repair_from <= today)
+
+
+def _no_repeat_offence(record: CreditRecord, today: dt.date) -> bool:
+    """No later live record of the same category (and violation type, where given) about the subject."""
+    later = CreditRecord.objects.live().filter(
+        subject_id=record.subject_id, record_type__category=record.record_type.category,
+        decided_on__gt=record.decided_on).exclude(pk=record.pk)
     violation = (record.details or {}).get("violation_type")
     if violation:
-        later_same = later_same.filter(details__violation_type=violation)
-    on_lists = CreditRecord.objects.live().filter(
-        subject_id=record.subject_id, record_type__category="list", polarity="negative"
-    ).filter(public_until__gt=today)
-    return {
-        "minimum_period_elapsed": bool(record.repair_from and record.repair_from <= today),
-        "no_repeat_offence": not later_same.exists(),
-        "not_on_lists": not on_lists.exists(),
-    }
+        later = later.filter(details__violation_type=violation)
+    return not later.exists()
+
+
+def _not_on_lists(record: CreditRecord, today: dt.date) -> bool:
+    """Not on another negative list now (the record being repaired may itself be a list entry)."""
+    return not CreditRecord.objects.live().filter(
+        subject_id=record.subject_id, record_type__category=LIST_CATEGORY, polarity="negative",
+        public_until__gte=today).exclude(pk=record.pk).exists()
+
+
+# Conditions the system checks itself, by their code in deadlines.yaml (repair.conditions, checked_by: system).
+SYSTEM_CHECKS = {"minimum_period_elapsed": _minimum_period_elapsed, "no_repeat_offence": _no_repeat_offence,
+                 "not_on_lists": _not_on_lists}
+LIST_CATEGORY = "list"  # the catalog category of list entries (catalog.yaml: categories)
+
+
+def repair_checks(record: CreditRecord, today: dt.date | None = None) -> dict[str, bool]:
+    """The repair conditions in force that the system checks itself, by condition code; a system condition
+    without a checker here counts as not met, so a new rule never passes unchecked."""
+    today = today or timezone.localdate()
+    conditions = [c for c in policy.current().deadlines.repair.conditions
+                  if c.checked_by == "system" and c.effective <= today]
+    return {c.code: SYSTEM_CHECKS.get(c.code, lambda r, d: False)(record, today) for c in conditions}
 
 
 @logged_write
@@ -182,7 +200,7 @@ def apply_for_repair(record_id: int, principal, *, statement: str, attested: lis
         raise Conflict(_("该记录已有正在办理的修复申请"), code="repair_open")
     today = timezone.localdate()
     checks = repair_checks(record, today)
-    if not checks["minimum_period_elapsed"]:
+    if not checks.get("minimum_period_elapsed", True):
         when = record.repair_from.isoformat() if record.repair_from else _("公示期满")
         raise ValidationFailed(_("最短公示期未满，{date}起方可申请修复").format(date=when),
                                field="record", code="minimum_period")
@@ -225,7 +243,9 @@ def decide_repair(application_id: int, principal, *, approve: bool, decision: st
             raise Conflict(_("该记录有正在办理的异议，请先办结异议"), code="objection_open")
         if record.status in CLOSED:
             raise Conflict(_("该记录已撤销、修复或届满"), code="closed")
-        record.status, record.public_until = RecordStatus.REPAIRED, timezone.localdate(now)
+        # Repaired today: yesterday was the last day shown.
+        record.status = RecordStatus.REPAIRED
+        record.public_until = max(timezone.localdate(now) - dt.timedelta(days=1), record.public_from or record.decided_on)
         with ChainWriter(now) as log:
             services.save_logged(record, log, principal.actor, "repaired", f"repair {application.pk}: {decision}")
     return application

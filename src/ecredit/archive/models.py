@@ -63,9 +63,14 @@ class CreditRecordQuerySet(models.QuerySet):
         Someone who reads public data only sees records inside their publicity window."""
         if not principal.can("record.read"):
             return self.none()
-        allowed = Q(disclosure__in=sorted(principal.reads))
-        if principal.is_public or principal.reads <= {"public"}:
-            allowed &= self.public_q()
+        if Disclosure.GOVERNMENT in principal.reads:
+            # Departments keep the whole history at their levels, closed and expired records included.
+            allowed = Q(disclosure__in=sorted(principal.reads))
+        else:
+            # Everyone else: public records inside their window; authorised ones while they are live.
+            allowed = self.public_q()
+            if Disclosure.AUTHORISED in principal.reads:
+                allowed |= Q(disclosure=Disclosure.AUTHORISED, status__in=LIVE_STATUSES)
         if principal.organisation_id and principal.organisation_kind != "subject":
             allowed |= Q(source_id=principal.organisation_id)
         if principal.subject_id:
@@ -77,7 +82,14 @@ class CreditRecordQuerySet(models.QuerySet):
         """Public records inside their publicity window on `on` (default today)."""
         today = on or timezone.localdate()
         return (Q(disclosure=Disclosure.PUBLIC, status__in=LIVE_STATUSES, public_from__lte=today)
-                & (Q(public_until__gt=today) | Q(public_until__isnull=True)))
+                & (Q(public_until__gte=today) | Q(public_until__isnull=True)))
+
+    def is_public(self, record, on=None) -> bool:
+        """True when `record` is what the public site shows today (no access-log entry needed)."""
+        today = on or timezone.localdate()
+        return (record.disclosure == Disclosure.PUBLIC and record.status in LIVE_STATUSES
+                and record.public_from is not None and record.public_from <= today
+                and (record.public_until is None or record.public_until >= today))
 
     def public(self, on=None) -> "CreditRecordQuerySet":
         """What the public site shows."""
@@ -158,7 +170,7 @@ class ObjectionQuerySet(models.QuerySet):
         if principal.city_wide:
             return self
         q = Q(pk__in=[])
-        if principal.organisation_id:
+        if principal.organisation_id and not principal.acts_as_subject:
             q |= Q(record__source_id=principal.organisation_id) | Q(filed_by_org=principal.organisation_code)
         if principal.subject_id:
             q |= Q(record__subject_id=principal.subject_id)

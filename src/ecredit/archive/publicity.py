@@ -1,5 +1,8 @@
 """Publicity windows as pure functions of a record and the rule in force (no database, no Django).
 
+`public_until` is the last day a record is shown (a period that runs three years from 5 March 2024 ends
+with 5 March 2027, as a licence valid until a date is valid on that date).
+
 Law: a record is shown from its decision date; the subject may apply for repair once the minimum period
 has passed; it leaves public view at the maximum; of several penalty kinds in one decision the longest
 period wins (NDRC Order 58; SAMR Order 45 arts 2, 13, 14). The rule values come from publicity.yaml.
@@ -44,9 +47,15 @@ def compute(rule: rules.PublicityVersion, decided_on: dt.date, details: dict[str
     """The publicity window of a record decided on `decided_on` under `rule`."""
     if disclosure != "public" or isinstance(rule, rules.NoPublicity):
         return NOT_PUBLIC
+    if details.get("visibility", "public") != "public":  # e.g. a commitment its template keeps restricted
+        return PublicityWindow(None, None, None, "按记录的公开类型不向社会公开")
     if isinstance(rule, rules.FixedPublicity):
-        return PublicityWindow(decided_on, rule.window.min.after(decided_on), rule.window.max.after(decided_on),
-                               f"最短{describe(rule.window.min)}，最长{describe(rule.window.max)}（{rule.reference}）")
+        until, basis = rule.window.max.after(decided_on), f"最短{describe(rule.window.min)}，最长" \
+            f"{describe(rule.window.max)}（{rule.reference}）"
+        removed = _date(details.get("removal_date"))
+        if removed and removed - dt.timedelta(days=1) < until:  # removed from the list: shown until the day before
+            until, basis = max(removed - dt.timedelta(days=1), decided_on), f"{removed}移出名单；" + basis
+        return PublicityWindow(decided_on, min(rule.window.min.after(decided_on), until), until, basis[:300])
     if isinstance(rule, rules.ValidityPublicity):
         cap = rule.cap.after(decided_on)
         valid_until = _date(details.get("valid_until"))

@@ -204,18 +204,21 @@ def _prepare(index: int, raw: Any, principal, current, today: dt.date) -> _Item:
                                code="subject_kind_not_allowed")
     decided_on = _day(raw.get("decided_on"), "decided_on", today)
     summary = _text(raw.get("summary"), "summary", 500)
-    details = raw.get("details") or {}
+    received_details = raw.get("details") or {}
     try:
-        details = current.details_validator(type_code)(details)
+        details = current.details_validator(type_code)(received_details)
     except fastjsonschema.JsonSchemaValueException as exc:
         where = exc.path[1:] if exc.path and exc.path[0] == "data" else exc.path
         raise ValidationFailed(_("明细不符合要求：{msg}").format(msg=exc.message.replace("data.", "details.")),
                                field="details" + "".join(f".{p}" for p in where or []), code="bad_details") from None
-    legal_basis = _text(raw.get("legal_basis"), "legal_basis", 2000, required=False) or rule.legal_basis
+    received_basis = _text(raw.get("legal_basis"), "legal_basis", 2000, required=False)
+    legal_basis = received_basis or rule.legal_basis
     evidence = raw.get("evidence") or []
     if not isinstance(evidence, list):
         raise ValidationFailed(_("证据应为列表"), field="evidence", code="bad_evidence")
-    content = canonical_json([type_code, ref.lookup, decided_on, summary, details, legal_basis, evidence])
+    # What the source sent, before the catalog's defaults: a catalog edit must not make a re-send an update.
+    content = canonical_json([type_code, ref.lookup, decided_on, summary, received_details, received_basis,
+                              evidence])
     return _Item(index, source_record_id, type_code, ref, decided_on, summary, details, legal_basis, evidence,
                  sm3_hex(content))
 
@@ -418,7 +421,7 @@ def expire_due(today: dt.date | None = None, limit: int = 50_000) -> int:
     date; the status makes it explicit and logged. Records under objection wait for the decision."""
     today = today or timezone.localdate()
     due = list(CreditRecord.objects.select_for_update().filter(
-        public_until__lte=today, status__in=(RecordStatus.ACTIVE, RecordStatus.CORRECTED)).order_by("id")[:limit])
+        public_until__lt=today, status__in=(RecordStatus.ACTIVE, RecordStatus.CORRECTED)).order_by("id")[:limit])
     if not due:
         return 0
     with ChainWriter() as log:
