@@ -123,3 +123,20 @@ def test_agency_reads_neither_revoked_nor_unpublished_records(world):
     assert agency.get(f"/api/v1/records/{revoked}").status_code == 404
     assert world.client("officer").get(f"/api/v1/records/{revoked}").status_code == 200  # history for departments
     assert CreditRecord.objects.get(pk=warning_only).public_from is None
+
+
+def test_identifiers_in_free_text_and_person_names_in_details_are_masked(world):
+    from ecredit.access.models import Organisation
+    from ecredit.archive import services
+    from tests import factories as f
+
+    officer = f.principal("department_officer", Organisation.objects.get(code="market_regulation"))
+    ric, phone = f.ric(31), "13912345678"
+    item = f.penalty("PII1", {"ric": ric, "name": "钱七"}, legal_representative="钱七")
+    item["summary"] = f"当事人钱七（身份证号{ric}，电话{phone}）销售过期食品"
+    record_id = services.ingest([item], officer).record_ids[0]
+    for caller in ("anon", "agency", "officer"):
+        text = world.client(caller).get(f"/api/v1/records/{record_id}").content.decode("unicode_escape")
+        assert ric not in text and phone not in text and '"legal_representative": "钱*"' in text.replace(" ", " ")
+    full = world.client("investigator").get(f"/api/v1/records/{record_id}").json()
+    assert ric in full["summary"] and full["details"]["legal_representative"] == "钱七"

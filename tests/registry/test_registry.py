@@ -110,12 +110,25 @@ def test_record_naming_an_unknown_shop_of_a_known_platform_creates_it_unverified
     assert not shop.verified and shop.platform.uscc == platform_org.uscc
 
 
-def test_record_naming_a_shop_of_an_unknown_platform_is_refused(platform_org):
+def test_record_naming_a_shop_of_an_unknown_platform_is_refused(officer):
     from ecredit import policy
     from ecredit.archive import services
 
-    item = {"id": "FO1", "type": "fake_order", "subject": {"platform_uscc": f.uscc(), "shop_id": "X"},
+    item = {"id": "CU1", "type": "complaint_upheld", "subject": {"platform_uscc": f.uscc(), "shop_id": "X"},
+            "decided_on": "2025-01-02", "summary": "投诉成立",
+            "details": f.minimal_details(policy.current().record_types["complaint_upheld"].details_schema)}
+    result = services.ingest([item], officer)
+    assert result.created == 0 and result.errors[0].code == "unknown_platform"
+
+
+def test_platform_cannot_report_about_another_platforms_shop(platform_org):
+    from ecredit import policy
+    from ecredit.archive import services
+
+    other = f.uscc(990002)
+    registry.register({"uscc": other, "name": "另一平台"}, ACTOR, roles=["platform"])
+    item = {"id": "FO2", "type": "fake_order", "subject": {"platform_uscc": other, "shop_id": "X1"},
             "decided_on": "2025-01-02", "summary": "刷单",
             "details": f.minimal_details(policy.current().record_types["fake_order"].details_schema)}
     result = services.ingest([item], f.principal("platform_client", platform_org))
-    assert result.created == 0 and result.errors[0].code == "unknown_platform"
+    assert result.created == 0 and result.errors[0].code == "not_own_shop"

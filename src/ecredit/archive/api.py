@@ -43,10 +43,11 @@ def get_record_type(request, code: str):
 
 def record_out(record: CreditRecord, principal) -> dict:
     """A record as the API shows it to `principal` (a person's identity masked unless allowed)."""
+    summary, details = services.present(record, principal)
     return dict(id=record.pk, type=record.record_type_id, type_name=record.record_type.name,
                 subject=lookups.brief(record.subject, principal), source=record.source.code,
-                source_record_id=record.source_record_id, decided_on=record.decided_on, summary=record.summary,
-                details=record.details, legal_basis=record.legal_basis, status=record.status,
+                source_record_id=record.source_record_id, decided_on=record.decided_on, summary=summary,
+                details=details, legal_basis=record.legal_basis, status=record.status,
                 disclosure=record.disclosure, public_from=record.public_from, repair_from=record.repair_from,
                 public_until=record.public_until, publicity_basis=record.publicity_basis,
                 policy_version=record.policy_version)

@@ -23,6 +23,7 @@ from ecredit.audit.services import Actor, ChainWriter, logged_write, state_text
 from ecredit.kit.canonical import canonical_json
 from ecredit.kit.crypto import sm3_hex
 from ecredit.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ecredit.kit.masking import scrub
 from ecredit.registry import services as registry
 
 from . import publicity
@@ -187,7 +188,7 @@ def may_submit(principal, type_code: str) -> bool:
     return principal.organisation_kind in rule.sources or principal.organisation_code in rule.sources
 
 
-def _prepare(index: int, raw: Any, principal, current, today: dt.date) -> _Item:
+def _prepare(index: int, raw: Any, principal, current, today: dt.date, own_platform: str | None) -> _Item:
     if not isinstance(raw, dict):
         raise ValidationFailed(_("记录应为JSON对象"), field="", code="not_an_object")
     source_record_id = _text(raw.get("id"), "id", 100)
@@ -199,6 +200,8 @@ def _prepare(index: int, raw: Any, principal, current, today: dt.date) -> _Item:
         raise ValidationFailed(_("本单位无权报送“{name}”").format(name=rule.name.zh), field="type",
                                code="source_not_allowed")
     ref = registry.parse_ref(raw.get("subject"))
+    if own_platform and ref.kind == "shop" and ref.platform_uscc != own_platform:
+        raise ValidationFailed(_("平台只能报送本平台网店的记录"), field="subject.platform_uscc", code="not_own_shop")
     if ref.kind not in rule.subject_kinds:
         raise ValidationFailed(_("“{name}”不适用于此类主体").format(name=rule.name.zh), field="subject",
                                code="subject_kind_not_allowed")
@@ -223,6 +226,15 @@ def _prepare(index: int, raw: Any, principal, current, today: dt.date) -> _Item:
                  sm3_hex(content))
 
 
+def _platform_uscc(principal) -> str | None:
+    """A platform may report about its own shops only: the USCC of the platform it acts for."""
+    if principal.organisation_kind != "platform":
+        return None
+    from ecredit.access.models import Organisation
+
+    return Organisation.objects.filter(pk=principal.organisation_id).values_list("uscc", flat=True).first() or "-"
+
+
 class _Rollback(Exception):
     pass
 
@@ -244,10 +256,11 @@ def ingest(items: list[Any], principal, *, batch_id: int | None = None, atomic: 
         raise ValidationFailed(_("每批最多{n}条记录").format(n=MAX_BATCH), field="records", code="batch_too_large")
     current, today = policy.current(), timezone.localdate()
     report = IngestReport(received=len(items), atomic=atomic)
+    own_platform = _platform_uscc(principal)
     prepared: dict[str, _Item] = {}
     for index, raw in enumerate(items):
         try:
-            item = _prepare(index, raw, principal, current, today)
+            item = _prepare(index, raw, principal, current, today, own_platform)
         except ValidationFailed as exc:
             rid = str(raw.get("id", "")) if isinstance(raw, dict) else ""
             report.errors.append(RowError(index, rid, exc.field or "", exc.code, str(exc.message)))
@@ -434,6 +447,26 @@ def expire_due(today: dt.date | None = None, limit: int = 50_000) -> int:
 
 
 # ---------------------------------------------------------------------------------------------- reading
+
+
+def present(record: CreditRecord, principal) -> tuple[str, dict[str, Any]]:
+    """A record's summary and details as `principal` may see them: for anyone without the right to see
+    identities, a person's name in fields the catalog marks `x-personal` is masked, and anything in free text
+    that looks like a resident ID or a mobile number is masked too."""
+    if principal.can("subject.read_identity") or principal.subject_id == record.subject_id:
+        return record.summary, record.details
+    current = policy.current()
+    ric, phone = current.mask_pattern("resident_id"), current.mask_pattern("phone")
+    rule = current.record_types.get(record.record_type_id)
+    properties = (rule.details_schema.get("properties", {}) if rule else {})
+    is_person = record.subject.kind == "person"
+    details = {}
+    for name, value in (record.details or {}).items():
+        kind = properties.get(name, {}).get("x-personal")
+        if kind and is_person and isinstance(value, str):
+            value = current.mask(kind, value)
+        details[name] = scrub(value, ric, phone) if isinstance(value, str) else value
+    return scrub(record.summary, ric, phone), details
 
 
 def credit_summary(subject, principal, *, purpose: str, channel: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -22,3 +23,16 @@ class MaskPattern:
             return text[:1] + self.fill * (len(text) - 1)
         tail = text[len(text) - self.keep_tail:] if self.keep_tail else ""
         return text[: self.keep_head] + self.fill * (len(text) - self.keep_head - self.keep_tail) + tail
+
+
+_RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def scrub(text: str, resident_id: MaskPattern, phone: MaskPattern) -> str:
+    """Mask anything in free text that looks like a resident ID or a mobile number (sources sometimes put
+    them into summaries and descriptions, where no field rule can catch them)."""
+    if not text or not isinstance(text, str):
+        return text
+    text = _RESIDENT_ID.sub(lambda m: resident_id.apply(m.group(0)), text)
+    return _MOBILE.sub(lambda m: phone.apply(m.group(0)), text)

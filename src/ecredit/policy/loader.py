@@ -100,10 +100,14 @@ class Policy:
         """Compiled JSON-schema validator for the details of record type `code`."""
         return self._validators[code]
 
+    def mask_pattern(self, kind: str, on: dt.date | None = None) -> MaskPattern:
+        """The masking pattern in force for `kind` (resident_id, person_name, phone)."""
+        rule = in_force(getattr(self.masking, kind), on or dt.date.today())
+        return MaskPattern(rule.keep_head, rule.keep_tail, rule.fill)
+
     def mask(self, kind: str, value: str | None, on: dt.date | None = None) -> str:
         """`value` masked by the pattern for `kind` (resident_id, person_name, phone)."""
-        rule = in_force(getattr(self.masking, kind), on or dt.date.today())
-        return MaskPattern(rule.keep_head, rule.keep_tail, rule.fill).apply(value)
+        return self.mask_pattern(kind, on).apply(value)
 
     def publicity_rule(self, name: str, on: dt.date) -> m.PublicityVersion:
         """The version of publicity rule `name` in force on `on`."""
