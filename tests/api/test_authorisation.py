@@ -67,9 +67,10 @@ MATRIX = {
     "report_shops": ("post", "/api/v1/shops/reports",
                      lambda w: {"shops": [{"shop_id": "S2", "name": "乙店", "operator": {"uscc": f.uscc(556)}}]},
                      {c: 403 for c in CALLERS} | {"anon": 401, "badtoken": 401, "platform": 200}),
+    # for the departments of the plan's task 1 (market regulation is one; the postal administration is not)
     "shops_attention": ("get", "/api/v1/shops/attention", None,
                         {c: 200 for c in CALLERS} | {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403,
-                                                     "subject": 403}),
+                                                     "subject": 403, "other_officer": 403}),
 }
 
 CASES = [(name, caller) for name in MATRIX for caller in CALLERS]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from ninja import Query, Router, Status
 
 from ecredit import policy
-from ecredit.audit.services import record_accesses
 from ecredit.kit.errors import Forbidden, NotFound
 from ecredit.registry import lookups
 from ecredit.registry.schemas import SubjectQuery
@@ -53,13 +52,6 @@ def record_out(record: CreditRecord, principal) -> dict:
                 policy_version=record.policy_version)
 
 
-def log_reads(principal, records, purpose: str, channel: str) -> None:
-    """Access-log the non-public records among `records` (one entry per subject)."""
-    subjects = {r.subject_id for r in records if not CreditRecord.objects.is_public(r)}
-    if subjects:
-        record_accesses(principal.actor, sorted(subjects), "credit_records", purpose or "查阅记录", channel)
-
-
 @router.get("/records/{int:record_id}", response=RecordOut, summary="One credit record")
 def get_record(request, record_id: int, purpose: str = ""):
     principal = request.auth
@@ -67,7 +59,7 @@ def get_record(request, record_id: int, purpose: str = ""):
         .filter(pk=record_id).first()
     if record is None:
         raise NotFound("record")
-    log_reads(principal, [record], purpose, "api")
+    services.log_reads(principal, [record], purpose, "api")
     return record_out(record, principal)
 
 

@@ -469,6 +469,15 @@ def present(record: CreditRecord, principal) -> tuple[str, dict[str, Any]]:
     return scrub(record.summary, ric, phone), details
 
 
+def log_reads(principal, records, purpose: str, channel: str) -> None:
+    """Access-log the records among `records` that the public would not see (one entry per subject)."""
+    from ecredit.audit.services import record_accesses
+
+    subjects = {r.subject_id for r in records if not CreditRecord.objects.is_public(r)}
+    if subjects:
+        record_accesses(principal.actor, sorted(subjects), "credit_records", purpose or "查阅记录", channel)
+
+
 def credit_summary(subject, principal, *, purpose: str, channel: str) -> dict[str, Any]:
     """A subject's credit summary for a credit check (R9.2): what the principal may read, logged."""
     from ecredit.audit.services import record_access

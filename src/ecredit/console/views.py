@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from ecredit.access.principal import for_user
 from ecredit.archive import flows
+from ecredit.archive.services import log_reads
 from ecredit.archive.models import Objection, ObjectionStatus, RepairApplication, RepairStatus
 from ecredit.exchange.models import Batch
 from ecredit.kit.errors import DomainError
@@ -44,7 +45,8 @@ def workbench(request):
     repairs = (RepairApplication.objects.visible_to(principal).filter(status=RepairStatus.APPLIED)
                .select_related("record__record_type", "record__subject").order_by("decide_due")
                ) if principal.can("repair.handle") else RepairApplication.objects.none()
-    attention = shops.shops_needing_attention(principal).count() if principal.can("shop.view_stale") else None
+    attention = (shops.shops_needing_attention(principal).count()
+                 if principal.can("shop.view_stale") and shops.supervises_real_names(principal) else None)
     return render(request, "console/workbench.html", dict(
         today=today, figures=figures, batches=batches[:15], objections=objections[:100], repairs=repairs[:100],
         attention=attention))
@@ -62,6 +64,7 @@ def objection_detail(request, objection_id: int):
     principal = console_principal(request)
     objection = get_object_or_404(Objection.objects.visible_to(principal).select_related(
         "record__record_type", "record__subject", "record__source"), pk=objection_id)
+    log_reads(principal, [objection.record], _("办理异议"), "console")
     open_ = objection.status in (ObjectionStatus.FILED, ObjectionStatus.REVIEWING)
     return render(request, "console/objection.html", dict(
         objection=objection, record=objection.record, today=timezone.localdate(),
@@ -98,6 +101,7 @@ def repair_detail(request, application_id: int):
     principal = console_principal(request)
     application = get_object_or_404(RepairApplication.objects.visible_to(principal).select_related(
         "record__record_type", "record__subject"), pk=application_id)
+    log_reads(principal, [application.record], _("办理信用修复"), "console")
     return render(request, "console/repair.html", dict(
         application=application, record=application.record,
         can_handle=principal.can("repair.handle") and application.status == RepairStatus.APPLIED))

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ecredit import policy
 from ecredit.audit.services import ChainWriter
 from ecredit.kit.errors import Forbidden, ValidationFailed
 from ecredit.kit.identifiers import is_region_code
@@ -132,9 +133,24 @@ def report_shops(rows: list[dict[str, Any]], principal) -> ShopReport:
     return report
 
 
+# The plan's task 1 (落实实名登记和认证制度): its lead and cooperating departments (departments.yaml) receive
+# the shops whose real-name data is unverified or stale (R1.2).
+REAL_NAME_TASK = 1
+
+
+def supervises_real_names(principal) -> bool:
+    """True for the credit office and for the departments the plan gives task 1."""
+    if principal.city_wide:
+        return True
+    department = policy.current().department(principal.organisation_code)
+    return bool(department) and REAL_NAME_TASK in (*department.leads, *department.supports)
+
+
 def shops_needing_attention(principal, platform_id: int | None = None) -> QuerySet:
     """Shops not verified, or not re-reported within the policy's interval, for the supervising department."""
     principal.require("shop.view_stale")
+    if not supervises_real_names(principal):
+        raise Forbidden(_("本部门不承担网店实名登记监管任务（实施方案任务一）"), code="not_supervisor")
     due = services.shop_report_due()
     shops = Subject.objects.visible_to(principal).shops().filter(
         Q(verified=False) | Q(last_reported_at__lt=due) | Q(last_reported_at__isnull=True))
