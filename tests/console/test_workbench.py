@@ -82,3 +82,9 @@ def test_english_switch(busy_department, department):
     client.post("/i18n/setlang/", {"language": "en", "next": "/console/"})
     page = client.get("/console/").content.decode()
     assert "Workbench" in page
+
+
+def test_pages_stay_chinese_for_an_english_browser_until_switched(busy_department, department):
+    client = login(department, "department_officer")
+    page = client.get("/console/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "工作台" in page and "Workbench" not in page
