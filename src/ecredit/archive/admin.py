@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from ecredit.adminkit import ReadOnlyAdmin
+
 from .models import CreditRecord, Objection, RecordType, RepairApplication
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Writes go through the archive's services (change log); the admin only reads."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RecordType)

@@ -164,17 +164,24 @@ class ObjectionStatus(models.TextChoices):
 OPEN_OBJECTION = (ObjectionStatus.FILED, ObjectionStatus.REVIEWING)
 
 
+def _procedure_scope(queryset, principal, extra: Q | None = None):
+    """Procedures on a record (objections, repairs) the principal may see: all for the city-wide; those on
+    records its organisation submitted (plus `extra`); those about its own subject."""
+    if principal.city_wide:
+        return queryset
+    q = Q(pk__in=[])
+    if principal.organisation_id and not principal.acts_as_subject:
+        q |= Q(record__source_id=principal.organisation_id) | (extra or Q(pk__in=[]))
+    if principal.subject_id:
+        q |= Q(record__subject_id=principal.subject_id)
+    return queryset.filter(q)
+
+
 class ObjectionQuerySet(models.QuerySet):
     def visible_to(self, principal) -> "ObjectionQuerySet":
         """Objections the principal may see: those on records it submitted, or filed about its subject."""
-        if principal.city_wide:
-            return self
-        q = Q(pk__in=[])
-        if principal.organisation_id and not principal.acts_as_subject:
-            q |= Q(record__source_id=principal.organisation_id) | Q(filed_by_org=principal.organisation_code)
-        if principal.subject_id:
-            q |= Q(record__subject_id=principal.subject_id)
-        return self.filter(q)
+        extra = Q(filed_by_org=principal.organisation_code) if principal.organisation_id else Q(pk__in=[])
+        return _procedure_scope(self, principal, extra)
 
     def open(self) -> "ObjectionQuerySet":
         return self.filter(status__in=OPEN_OBJECTION)
@@ -225,14 +232,7 @@ class RepairStatus(models.TextChoices):
 class RepairApplicationQuerySet(models.QuerySet):
     def visible_to(self, principal) -> "RepairApplicationQuerySet":
         """Applications on records the principal submitted, or about its own subject."""
-        if principal.city_wide:
-            return self
-        q = Q(pk__in=[])
-        if principal.organisation_id:
-            q |= Q(record__source_id=principal.organisation_id)
-        if principal.subject_id:
-            q |= Q(record__subject_id=principal.subject_id)
-        return self.filter(q)
+        return _procedure_scope(self, principal)
 
 
 class RepairApplication(models.Model):
