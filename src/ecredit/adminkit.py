@@ -3,8 +3,8 @@
 from django.contrib import admin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For tables written only through services (change log, encryption, procedures): the admin reads."""
+class NoWrites:
+    """No add, change or delete: for tables written only through services (change log, encryption)."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -16,16 +16,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(NoWrites, admin.ModelAdmin):
+    """An admin that only reads."""
+
+
+class ReadOnlyInline(NoWrites, admin.TabularInline):
     """An inline of a read-only admin."""
 
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
