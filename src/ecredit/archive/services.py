@@ -178,6 +178,17 @@ def _day(value: Any, field_name: str, today: dt.date) -> dt.date:
     return day
 
 
+def validate_details(type_code: str, details: Any, current=None) -> dict[str, Any]:
+    """`details` checked against the type's schema (defaults filled in), or ValidationFailed naming the path."""
+    current = current or policy.current()
+    try:
+        return current.details_validator(type_code)(details)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        where = exc.path[1:] if exc.path and exc.path[0] == "data" else exc.path
+        raise ValidationFailed(_("明细不符合要求：{msg}").format(msg=exc.message.replace("data.", "details.")),
+                               field="details" + "".join(f".{p}" for p in where or []), code="bad_details") from None
+
+
 def may_submit(principal, type_code: str) -> bool:
     """True when the principal's organisation is among the record type's allowed sources."""
     rule = policy.current().record_types.get(type_code)
@@ -208,12 +219,7 @@ def _prepare(index: int, raw: Any, principal, current, today: dt.date, own_platf
     decided_on = _day(raw.get("decided_on"), "decided_on", today)
     summary = _text(raw.get("summary"), "summary", 500)
     received_details = raw.get("details") or {}
-    try:
-        details = current.details_validator(type_code)(received_details)
-    except fastjsonschema.JsonSchemaValueException as exc:
-        where = exc.path[1:] if exc.path and exc.path[0] == "data" else exc.path
-        raise ValidationFailed(_("明细不符合要求：{msg}").format(msg=exc.message.replace("data.", "details.")),
-                               field="details" + "".join(f".{p}" for p in where or []), code="bad_details") from None
+    details = validate_details(type_code, received_details, current)
     received_basis = _text(raw.get("legal_basis"), "legal_basis", 2000, required=False)
     legal_basis = received_basis or rule.legal_basis
     evidence = raw.get("evidence") or []
@@ -309,8 +315,7 @@ def _write(items: list[_Item], principal, batch_id, current, report: IngestRepor
                 report.record_ids.append(known[0])
                 continue
             rule = current.record_types[item.type_code]
-            window = publicity.compute(_window_rule(current.version, rule.publicity, item.decided_on),
-                                       item.decided_on, item.details, rule.disclosure)
+            window = publicity_window(item.type_code, item.decided_on, item.details)
             values = dict(record_type_id=item.type_code, subject_id=subject_id, source_id=principal.organisation_id,
                           source_record_id=item.source_record_id, batch_id=batch_id, decided_on=item.decided_on,
                           summary=item.summary, details=item.details, legal_basis=item.legal_basis,
@@ -401,11 +406,7 @@ def apply_correction(record: CreditRecord, *, summary=None, details=None, decide
     if summary is not None:
         record.summary = _text(summary, "summary", 500)
     if details is not None:
-        try:
-            record.details = current.details_validator(record.record_type_id)(details)
-        except fastjsonschema.JsonSchemaValueException as exc:
-            raise ValidationFailed(_("明细不符合要求：{msg}").format(msg=exc.message), field="details",
-                                   code="bad_details") from None
+        record.details = validate_details(record.record_type_id, details, current)
     if decided_on is not None:
         record.decided_on = _day(decided_on, "decided_on", timezone.localdate())
     window = publicity_window(record.record_type_id, record.decided_on, record.details)
