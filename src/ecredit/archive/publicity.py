@@ -44,11 +44,22 @@ def describe(period: Period) -> str:
 
 def compute(rule: rules.PublicityVersion, decided_on: dt.date, details: dict[str, Any],
             disclosure: str) -> PublicityWindow:
-    """The publicity window of a record decided on `decided_on` under `rule`."""
-    if disclosure != "public" or isinstance(rule, rules.NoPublicity):
+    """The publicity window of a record decided on `decided_on` under `rule`.
+
+    A record that is not disclosed to the public still has its period (it is shared, counts in checks and
+    may be repaired until it ends); it just never has a `public_from`."""
+    if isinstance(rule, rules.NoPublicity):
         return NOT_PUBLIC
+    window = _window(rule, decided_on, details)
+    if disclosure != "public":
+        return PublicityWindow(None, window.repair_from, window.public_until, ("不向社会公开；" + window.basis)[:300])
     if details.get("visibility", "public") != "public":  # e.g. a commitment its template keeps restricted
-        return PublicityWindow(None, None, None, "按记录的公开类型不向社会公开")
+        return PublicityWindow(None, window.repair_from, window.public_until,
+                               ("按记录的公开类型不向社会公开；" + window.basis)[:300])
+    return window
+
+
+def _window(rule: rules.PublicityVersion, decided_on: dt.date, details: dict[str, Any]) -> PublicityWindow:
     if isinstance(rule, rules.FixedPublicity):
         until, basis = rule.window.max.after(decided_on), f"最短{describe(rule.window.min)}，最长" \
             f"{describe(rule.window.max)}（{rule.reference}）"
