@@ -180,3 +180,23 @@ def test_a_list_entry_itself_can_be_repaired(officer, admin):
     record = CreditRecord.objects.get(pk=services.ingest([item], admin).record_ids[0])
     checks = flows.repair_checks(record)
     assert checks["not_on_lists"] is True
+
+
+def test_repair_approval_rechecks_conditions(record, officer):
+    application = flows.apply_for_repair(record.pk, _subject_account(record), statement="已整改", attested=ATTESTED)
+    later = f.penalty("LATER", {"uscc": record.subject.uscc, "name": record.subject.name},
+                      decided_on=(timezone.localdate() - dt.timedelta(days=3)).isoformat())
+    services.ingest([later], officer)
+    with pytest.raises(ValidationFailed) as exc:
+        flows.decide_repair(application.pk, officer, approve=True, decision="准予")
+    assert exc.value.code == "conditions"
+
+
+def test_expired_record_is_not_revived_by_resending(officer):
+    item = f.penalty("EXP1", decided_on="2020-01-10", fine=5)
+    record_id = services.ingest([item], officer).record_ids[0]
+    services.expire_due()
+    item["summary"] = "新的摘要"
+    report = services.ingest([item], officer)
+    assert report.errors[0].code == "closed"
+    assert CreditRecord.objects.get(pk=record_id).status == RecordStatus.EXPIRED

@@ -140,3 +140,10 @@ def test_sign_log_resigns_the_head(archive_with_records, capsys):
     call_command("sign-log")
     assert "signed entry" in capsys.readouterr().out
     assert verify().ok
+
+
+def test_sign_log_refuses_to_sign_a_broken_chain(archive_with_records, capsys):
+    sql("UPDATE audit_changelogentry SET reason = %s WHERE seq = %s", ["rewritten", 3])
+    with pytest.raises(SystemExit) as exc:
+        call_command("sign-log")
+    assert exc.value.code == 1 and "refusing" in capsys.readouterr().err

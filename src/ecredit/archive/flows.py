@@ -243,6 +243,9 @@ def decide_repair(application_id: int, principal, *, approve: bool, decision: st
             raise Conflict(_("该记录有正在办理的异议，请先办结异议"), code="objection_open")
         if record.status in CLOSED:
             raise Conflict(_("该记录已撤销、修复或届满"), code="closed")
+        failed = [code for code, ok in repair_checks(record).items() if not ok]
+        if failed:  # something changed since the application (a new penalty, a listing)
+            raise ValidationFailed(_("不符合修复条件：{codes}").format(codes="、".join(failed)), code="conditions")
         # Repaired today: yesterday was the last day shown.
         record.status = RecordStatus.REPAIRED
         record.public_until = max(timezone.localdate(now) - dt.timedelta(days=1), record.public_from or record.decided_on)

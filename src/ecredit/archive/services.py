@@ -339,9 +339,9 @@ def _write(items: list[_Item], principal, batch_id, current, report: IngestRepor
         report.created = len(rows)
         for pk, values, window, index in updates:
             record = CreditRecord.objects.select_for_update().get(pk=pk)
-            if record.status in (RecordStatus.REVOKED, RecordStatus.REPAIRED):
+            if record.status in (RecordStatus.REVOKED, RecordStatus.REPAIRED, RecordStatus.EXPIRED):
                 report.errors.append(RowError(index, record.source_record_id, "id", "closed",
-                                              _("该记录已撤销或已修复，不能再更新")))
+                                              _("该记录已撤销、修复或届满，不能再更新")))
                 continue
             if record.status == RecordStatus.OBJECTED:
                 values["status"] = RecordStatus.OBJECTED  # new content does not lift the objection's mark
@@ -389,8 +389,8 @@ def correct(record_id: int, principal, *, summary: str | None = None, details: d
             decided_on: dt.date | None = None, reason: str) -> CreditRecord:
     """Correct a record (by its source or the credit office); the window is recomputed."""
     record = _own_record(record_id, principal, "record.correct")
-    if record.status in (RecordStatus.REVOKED, RecordStatus.REPAIRED):
-        raise ValidationFailed(_("该记录已撤销或已修复，不能更正"), code="closed")
+    if record.status in (RecordStatus.REVOKED, RecordStatus.REPAIRED, RecordStatus.EXPIRED):
+        raise ValidationFailed(_("该记录已撤销、修复或届满，不能更正"), code="closed")
     _text(reason, "reason", 2000)
     if summary is None and details is None and decided_on is None:
         raise ValidationFailed(_("请提供更正的内容（摘要、明细或决定日期）"), field="summary", code="nothing_to_correct")
@@ -466,7 +466,7 @@ def present(record: CreditRecord, principal) -> tuple[str, dict[str, Any]]:
         kind = properties.get(name, {}).get("x-personal")
         if kind and is_person and isinstance(value, str):
             value = current.mask(kind, value)
-        details[name] = scrub(value, ric, phone) if isinstance(value, str) else value
+        details[name] = scrub(value, ric, phone)
     return scrub(record.summary, ric, phone), details
 
 

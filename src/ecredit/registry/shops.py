@@ -57,7 +57,9 @@ class _ShopRow:
 def _parse_row(index: int, row: Any) -> _ShopRow:
     if not isinstance(row, dict):
         raise ValidationFailed(_("应为JSON对象"), code="not_an_object")
-    shop_id = str(row.get("shop_id") or "").strip()[:64]
+    shop_id = str(row.get("shop_id") or "").strip()
+    if len(shop_id) > 64:
+        raise ValidationFailed(_("网店编号不能超过64个字符"), field="shop_id", code="too_long")
     name = str(row.get("name") or "").strip()[:200]
     if not shop_id or not name:
         raise ValidationFailed(_("网店编号和名称为必填项"), field="shop_id" if not shop_id else "name", code="required")
