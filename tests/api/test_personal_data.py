@@ -140,3 +140,11 @@ def test_identifiers_in_free_text_and_person_names_in_details_are_masked(world):
         assert ric not in text and phone not in text and '"legal_representative": "钱*"' in text.replace(" ", " ")
     full = world.client("investigator").get(f"/api/v1/records/{record_id}").json()
     assert ric in full["summary"] and full["details"]["legal_representative"] == "钱七"
+
+
+def test_looking_up_a_person_is_logged(world):
+    world.client("officer").get(f"/api/v1/subjects/{world.ids['person']}?purpose=核查身份")
+    entry = AccessLogEntry.objects.get(data="subject")
+    assert entry.subject_id == world.ids["person"] and entry.purpose == "核查身份"
+    world.client("officer").get(f"/api/v1/subjects/{world.ids['company']}")
+    assert AccessLogEntry.objects.filter(data="subject").count() == 1  # organisations are public

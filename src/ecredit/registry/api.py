@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from ecredit.audit.services import record_access
 from ecredit.kit.errors import ValidationFailed
 
 from . import lookups, services, shops
@@ -14,9 +15,11 @@ router = Router(tags=["registry"])
 
 
 @router.get("/subjects/{int:subject_id}", response=SubjectOut, summary="A subject's registry entry")
-def get_subject(request, subject_id: int):
+def get_subject(request, subject_id: int, purpose: str = ""):
     principal = request.auth
     subject = lookups.find(principal, subject_id=subject_id)
+    if subject.kind == "person":  # a person's registry entry is never public: log who looked
+        record_access(principal.actor, subject.pk, "subject", purpose or "查阅主体信息", "api")
     out = lookups.brief(subject, principal)
     out.update(region=subject.region, roles=list(subject.roles.values_list("role", flat=True)),
                platform=subject.platform_id, shop_id=subject.shop_id, operator=subject.operator_id,
