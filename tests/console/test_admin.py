@@ -48,3 +48,17 @@ def test_records_and_subjects_cannot_be_edited_in_the_admin(superuser_client):
 
 def test_admin_is_in_chinese(superuser_client):
     assert "信用记录" in superuser_client.get(reverse("admin:index")).content.decode()
+
+
+def test_opening_a_person_or_a_non_public_record_in_the_admin_is_logged(superuser_client):
+    from ecredit.archive.models import CreditRecord
+    from ecredit.audit.models import AccessLogEntry
+    from ecredit.registry.models import Subject
+
+    person = Subject.objects.get(kind="person")
+    superuser_client.get(reverse("admin:registry_subject_change", args=[person.pk]))
+    assert AccessLogEntry.objects.filter(data="subject", subject_id=person.pk, channel="admin").exists()
+    record = CreditRecord.objects.first()
+    CreditRecord.objects.filter(pk=record.pk).update(status="revoked")  # no longer public
+    superuser_client.get(reverse("admin:archive_creditrecord_change", args=[record.pk]))
+    assert AccessLogEntry.objects.filter(data="credit_records", channel="admin").exists()

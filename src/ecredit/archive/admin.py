@@ -1,8 +1,10 @@
 from django.contrib import admin
 
-from ecredit.adminkit import ReadOnlyAdmin
+from ecredit.access.principal import for_user
+from ecredit.adminkit import LoggedReads, ReadOnlyAdmin
 
 from .models import CreditRecord, Objection, RecordType, RepairApplication
+from .services import log_reads
 
 
 @admin.register(RecordType)
@@ -14,12 +16,15 @@ class RecordTypeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CreditRecord)
-class CreditRecordAdmin(ReadOnlyAdmin):
+class CreditRecordAdmin(LoggedReads, ReadOnlyAdmin):
     list_display = ("id", "record_type", "subject", "source", "decided_on", "status", "public_until")
     list_filter = ("record_type", "status", "disclosure", "source")
     search_fields = ("source_record_id", "summary", "subject__name", "subject__uscc")
     raw_id_fields = ("subject",)
     date_hierarchy = "decided_on"
+
+    def log_read(self, request, obj) -> None:
+        log_reads(for_user(request.user), [obj], "数据管理", "admin")
 
 
 @admin.register(Objection)

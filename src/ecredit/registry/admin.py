@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from ecredit.adminkit import ReadOnlyAdmin, ReadOnlyInline
+from ecredit.access.principal import for_user
+from ecredit.adminkit import LoggedReads, ReadOnlyAdmin, ReadOnlyInline
+from ecredit.audit.services import record_access
 
 from .models import Subject, SubjectName, SubjectRole
 
@@ -15,7 +17,7 @@ class NameInline(ReadOnlyInline):
 
 
 @admin.register(Subject)
-class SubjectAdmin(ReadOnlyAdmin):
+class SubjectAdmin(LoggedReads, ReadOnlyAdmin):
     """Subjects are written through the registry's services (change log, name history, encryption)."""
 
     list_display = ("name", "kind", "key", "region", "verified", "last_reported_at")
@@ -23,3 +25,7 @@ class SubjectAdmin(ReadOnlyAdmin):
     search_fields = ("name", "uscc", "shop_id")
     raw_id_fields = ("platform", "operator")
     inlines = [RoleInline, NameInline]
+
+    def log_read(self, request, obj) -> None:
+        if obj.kind == "person":
+            record_access(for_user(request.user).actor, obj.pk, "subject", "数据管理", "admin")
