@@ -2,7 +2,7 @@
 # Installs the Debian packages listed in scripts/system-packages.txt that are not installed yet.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-wanted=$(grep -v '^\s*#' "$here/system-packages.txt" | tr -s ' \n' ' ' || true)
+wanted=$(grep -v '^\s*#' "$here/system-packages.txt" | sed 's/#.*//' | tr -s ' \n' ' ' || true)
 missing=()
 for pkg in $wanted; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
