@@ -29,13 +29,18 @@ def officer_login(live_server):
     return live_server.url, objection
 
 
-def test_officer_logs_in_and_decides_an_objection(page, officer_login):
-    base, objection = officer_login
+def log_in(page, base: str) -> None:
+    """Open the console, get sent to the login page, log in as the officer, land on the workbench."""
     page.goto(f"{base}/console/")
     page.fill("input[name=username]", "officer")
     page.fill("input[name=password]", PASSWORD)
     page.click("main form button")
     page.wait_for_url(f"{base}/console/")
+
+
+def test_officer_logs_in_and_decides_an_objection(page, officer_login):
+    base, objection = officer_login
+    log_in(page, base)
     assert page.locator("h1").inner_text().startswith("工作台")
     page.click(f"a[href='/console/objections/{objection.pk}/']")
     page.fill("textarea[name=note]", "受理核查")
@@ -51,11 +56,7 @@ def test_officer_logs_in_and_decides_an_objection(page, officer_login):
 
 def test_language_switch_to_english(page, officer_login):
     base, _ = officer_login
-    page.goto(f"{base}/console/login/")
-    page.fill("input[name=username]", "officer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button")
-    page.wait_for_url(f"{base}/console/")
+    log_in(page, base)
     page.select_option("select[name=language]", "en")
     page.click("header form button:has-text('切换')")
     page.wait_for_load_state()
