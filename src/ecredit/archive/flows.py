@@ -28,19 +28,9 @@ def _deadline(rules, start: dt.date):
     return policy.current().calendar.add_working_days(start, rule.working_days)
 
 
-def _readable_record(record_id: int, principal) -> CreditRecord:
-    record = CreditRecord.objects.select_for_update().filter(pk=record_id).first()
-    if record is None or not CreditRecord.objects.visible_to(principal).filter(pk=record_id).exists():
-        raise NotFound(_("信用记录不存在"))
-    return record
-
-
 def _handler_check(record: CreditRecord, principal, permission: str) -> None:
     principal.require(permission)
-    if principal.city_wide:
-        return
-    if record.source_id != principal.organisation_id:
-        raise Forbidden(_("只有报送该记录的单位或信用办可以办理"))
+    services.require_source(record, principal)
 
 
 # ---------------------------------------------------------------------------------------------- objection
@@ -51,7 +41,7 @@ def file_objection(record_id: int, principal, *, reason: str, contact: str = "",
                    evidence: list[Any] | None = None) -> Objection:
     """File an objection: the record is marked at once and deadlines for check and decision are set."""
     principal.require("objection.file")
-    record = _readable_record(record_id, principal)
+    record = services.locked_record(record_id, principal)
     if principal.acts_as_subject and principal.subject_id != record.subject_id:
         raise Forbidden(_("只能对本人的记录提出异议"))
     if record.status in CLOSED:
@@ -189,7 +179,7 @@ def repair_checks(record: CreditRecord, today: dt.date | None = None) -> dict[st
 def apply_for_repair(record_id: int, principal, *, statement: str, attested: list[str]) -> RepairApplication:
     """Apply for repair; refused unless the minimum period is over and the policy's conditions hold."""
     principal.require("repair.apply")
-    record = _readable_record(record_id, principal)
+    record = services.locked_record(record_id, principal)
     if principal.acts_as_subject and principal.subject_id != record.subject_id:
         raise Forbidden(_("只能为本人的记录申请修复"))
     if record.polarity != "negative" or record.status in CLOSED:

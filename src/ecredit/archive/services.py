@@ -371,13 +371,24 @@ def save_logged(record: CreditRecord, log: ChainWriter, actor: Actor, action: st
 # ---------------------------------------------------------------------------------------------- changes
 
 
-def _own_record(record_id: int, principal, permission: str) -> CreditRecord:
-    principal.require(permission)
+def locked_record(record_id: int, principal) -> CreditRecord:
+    """The record, locked for update, if the principal may see it; NotFound otherwise."""
     record = CreditRecord.objects.select_for_update().filter(pk=record_id).first()
     if record is None or not CreditRecord.objects.visible_to(principal).filter(pk=record_id).exists():
         raise NotFound(_("信用记录不存在"))
+    return record
+
+
+def require_source(record: CreditRecord, principal) -> None:
+    """Only the organisation that submitted a record, or the credit office, may change or handle it."""
     if record.source_id != principal.organisation_id and not principal.city_wide:
-        raise Forbidden(_("只能更正或撤销本单位报送的记录"))
+        raise Forbidden(_("只有报送该记录的单位或信用办可以办理"))
+
+
+def _own_record(record_id: int, principal, permission: str) -> CreditRecord:
+    principal.require(permission)
+    record = locked_record(record_id, principal)
+    require_source(record, principal)
     if record.status == RecordStatus.OBJECTED:
         # An open objection decides the record's fate: correct or revoke it through the objection.
         raise Conflict(_("该记录有正在办理的异议，请在异议中更正或撤销"), code="objection_open")

@@ -49,7 +49,7 @@ def workbench(request):
                  if principal.can("shop.view_stale") and shops.supervises_real_names(principal) else None)
     return render(request, "console/workbench.html", dict(
         today=today, figures=figures, batches=batches[:15], objections=objections[:100], repairs=repairs[:100],
-        attention=attention))
+        open_objections=objections.count(), open_repairs=repairs.count(), attention=attention))
 
 
 @login_required
