@@ -29,8 +29,9 @@ run: install
 test: install
 	@$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
+# Every benchmark in bench/, one after the other (each prints its JSON lines); fails if any failed.
 bench: install
-	@$(PY) bench/ingest.py
+	@status=0; for script in bench/ingest.py bench/portal.py; do $(PY) $$script || status=1; done; exit $$status
 
 # Refresh the English catalogue after changing UI text (needs GNU gettext: apt-get install gettext).
 messages: install

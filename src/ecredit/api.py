@@ -11,6 +11,8 @@ from ecredit.access.auth import PrincipalAuth
 from ecredit.archive.api import router as archive_router
 from ecredit.exchange.api import router as exchange_router
 from ecredit.kit.errors import DomainError, Forbidden
+from ecredit.portal.api import router as portal_router
+from ecredit.portal.report_api import router as report_router
 from ecredit.registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -55,3 +57,5 @@ def health(request):
 api.add_router("/", archive_router)
 api.add_router("/", exchange_router)
 api.add_router("/", registry_router)
+api.add_router("/", portal_router)
+api.add_router("/", report_router)

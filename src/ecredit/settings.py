@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ecredit.registry",
     "ecredit.archive",
     "ecredit.exchange",
+    "ecredit.portal",
     "ecredit.console",
 ]
 
@@ -124,6 +125,13 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024  # a 10,000-record batch is ~5 MB; leave room
 FILE_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+
+# Each process keeps its own cache of rendered public pages; entries are keyed by the change log's head,
+# so any write anywhere makes every process render afresh (no cross-process invalidation needed).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20_000}}}
+
+# The address printed in reports' QR codes and verification links: the portal as the public reaches it.
+PUBLIC_URL = os.environ.get("ECREDIT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 TASKS = {
     "default": {

@@ -1,9 +1,9 @@
-"""URL map: the API under /api/v1/, the console under /console/, Django admin under /console/admin/."""
+"""URL map: the public portal at the root, the API under /api/v1/, the console under /console/ (Django admin
+under /console/admin/)."""
 
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from ecredit.api import api
 
@@ -12,5 +12,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("console/admin/", admin.site.urls),
     path("console/", include("ecredit.console.urls")),
-    path("", RedirectView.as_view(url="/console/", permanent=False)),
+    path("", include("ecredit.portal.urls")),
 ]

@@ -78,6 +78,11 @@ def world(db) -> World:
     w.ids["repair"] = flows.apply_for_repair(w.ids["record_person"], system(), statement="已缴纳罚款",
                                              attested=["penalty_fulfilled", "harm_removed"]).pk
     w.ids["code"] = "admin_licence"
+    w.ids["report_code"] = "ECR-0000-0000-0000-0000"   # a well-formed code of no report: answered "unknown"
+    from ecredit.portal import publications
+
+    w.ids["notice"] = publications.publish(officer, kind="typical_case", title="销售不合格商品典型案例",
+                                           body="案情介绍", subject_id=subject_id).pk
     for caller, org, role in [("platform", platform, "platform_client"), ("agency", agency, "agency_client"),
                               ("officer", market, "department_officer"),
                               ("investigator", market, "department_investigator"),

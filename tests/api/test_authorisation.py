@@ -71,6 +71,23 @@ MATRIX = {
     "shops_attention": ("get", "/api/v1/shops/attention", None,
                         {c: 200 for c in CALLERS} | {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403,
                                                      "subject": 403, "other_officer": 403}),
+    "public_search": ("get", "/api/v1/public/search?q=南通", None, {c: 200 for c in CALLERS}),
+    "public_profile": ("get", "/api/v1/public/subjects/{company}", None, {c: 200 for c in CALLERS}),
+    "public_profile_person": ("get", "/api/v1/public/subjects/{person}", None, {c: 404 for c in CALLERS}),
+    "public_notices": ("get", "/api/v1/public/notices?kind=typical_case", None, {c: 200 for c in CALLERS}),
+    "publish_notice": ("post", "/api/v1/notices", lambda w: {"kind": "typical_case", "title": "典型案例",
+                                                            "body": "案情", "subject_id": w.ids["company"]},
+                       {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403, "officer": 201,
+                        "investigator": 201, "other_officer": 201, "admin": 201, "subject": 403}),
+    "withdraw_notice": ("post", "/api/v1/notices/{notice}/withdraw", {"reason": "案情有误"},
+                        {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403, "officer": 200,
+                         "investigator": 200, "other_officer": 403, "admin": 200, "subject": 403}),
+    "report_signing_key": ("get", "/api/v1/reports/signing-key", None, {c: 200 for c in CALLERS}),
+    "report_by_code": ("get", "/api/v1/reports/{report_code}", None, {c: 200 for c in CALLERS}),
+    "report_verify": ("post", "/api/v1/reports/verify", lambda w: {"code": w.ids["report_code"]},
+                      {c: 200 for c in CALLERS}),
+    "subject_report": ("get", "/api/v1/subjects/{company}/report?purpose=行政许可审查", None,
+                       {c: 200 for c in CALLERS} | {"anon": 401, "badtoken": 401}),
 }
 
 CASES = [(name, caller) for name in MATRIX for caller in CALLERS]

@@ -110,8 +110,10 @@ def test_command_builds_a_valid_city_and_keeps_the_change_log_intact():
 
     # logins and tokens of console/demo_accounts.py
     users = get_user_model().objects.all()
-    assert {u.username for u in users} == set(demo_accounts.USERS)
-    assert all(u.is_staff and u.check_password(demo_accounts.DEMO_PASSWORD) for u in users)
+    assert {u.username for u in users} == set(demo_accounts.USERS) | set(demo_accounts.SUBJECT_USERS)
+    assert all(u.check_password(demo_accounts.DEMO_PASSWORD) for u in users)
+    assert all(u.is_staff for u in users if u.username in demo_accounts.USERS)
+    assert not any(u.is_staff for u in users if u.username in demo_accounts.SUBJECT_USERS)   # portal only
     assert users.get(username="admin").is_superuser
     for org_code, (_name, role, token) in demo_accounts.TOKENS.items():
         client = ApiClient.objects.by_token(token)

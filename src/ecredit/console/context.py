@@ -13,4 +13,5 @@ def console(request) -> dict:
     membership = getattr(request.user, "membership", None)
     return {"principal": principal,
             "principal_org": membership.organisation.name if membership else _("系统"),
-            "perms_submit": principal.can("record.submit") and principal.organisation_id is not None}
+            "perms_submit": principal.can("record.submit") and principal.organisation_id is not None,
+            "perms_check": principal.can("credit.check")}

@@ -13,6 +13,14 @@ USERS = {
     "commerce": ("commerce", "department_officer", "市商务局经办人 / commerce bureau officer"),
 }
 
+# Subject accounts for the portal's "本人查询" (own archive and own report): username -> (which subject, description).
+# `person` is the demo person with the most records, `merchant` the organisation operating the most shops.
+SUBJECT_USERS = {
+    "resident": ("person", "自然人本人 / a resident looking at their own archive (portal)"),
+    "merchant": ("merchant", "网店经营企业本人 / a merchant company looking at its own archive (portal)"),
+}
+SUBJECT_ORGANISATION = ("self_service", "信用主体本人（自助查询）")
+
 # organisation code -> (client name, role, token)
 TOKENS = {
     "platform_1": ("demo-platform-1", "platform_client", "ec_demo_platform_1_token"),
@@ -33,8 +41,13 @@ def banner(base: str) -> str:
         f"  API docs (Swagger UI) {base}/api/v1/docs",
         f"  OpenAPI document      {base}/api/v1/openapi.json",
         "",
+        f"  public portal         {base}/",
+        f"  report verification   {base}/verify",
+        f"  query widget (embed)  {base}/widget/",
+        "",
         f"Demo logins (password for all: {DEMO_PASSWORD}):",
         *[f"  {name:<12} {desc}" for name, (_, _, desc) in USERS.items()],
+        *[f"  {name:<12} {desc}" for name, (_, desc) in SUBJECT_USERS.items()],
         "",
         "Demo API tokens (Authorization: Bearer <token>):",
         *[f"  {token:<36} {org} ({role})" for org, (_, role, token) in TOKENS.items()],

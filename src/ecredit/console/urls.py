@@ -25,3 +25,8 @@ urlpatterns += [
     path("exchange/results/<int:batch_id>/", exchange_views.exchange_result, name="exchange_result"),
     path("exchange/results/<int:batch_id>/report.xlsx", exchange_views.exchange_report, name="exchange_report"),
 ]
+
+# Credit checks for administrative matters (R9.2): the signed report with the purpose logged.
+from . import check_views  # noqa: E402
+
+urlpatterns += [path("checks/", check_views.credit_check, name="credit_check")]

@@ -33,6 +33,7 @@ FILES: dict[str, tuple[str, Any]] = {
     "regions.yaml": ("regions", m.Regions),
     "access.yaml": ("access", m.AccessRules),
     "subject_roles.yaml": ("subject_roles", m.SubjectRoles),
+    "disclosure.yaml": ("disclosure", m.DisclosureRules),
 }
 
 
@@ -79,6 +80,7 @@ class Policy:
     regions: m.Regions
     access: m.AccessRules
     subject_roles: m.SubjectRoles
+    disclosure: m.DisclosureRules
     _validators: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -112,6 +114,15 @@ class Policy:
     def publicity_rule(self, name: str, on: dt.date) -> m.PublicityVersion:
         """The version of publicity rule `name` in force on `on`."""
         return in_force(self.publicity[name], on)
+
+    def portal(self, on: dt.date | None = None) -> m.PortalRule:
+        """The portal rule in force on `on` (default today)."""
+        return in_force(self.disclosure.portal, on or dt.date.today())
+
+    def publication_kind(self, code: str, on: dt.date | None = None) -> m.PublicationKind | None:
+        """The version of notice kind `code` in force on `on`, or None for an unknown kind."""
+        versions = self.disclosure.publication_kinds.get(code)
+        return in_force(versions, on or dt.date.today()) if versions else None
 
     def department(self, code: str) -> m.Department | None:
         """The plan's department with this code."""
@@ -181,6 +192,17 @@ def _cross_check(policy: Policy) -> None:
             policy._validators[rule.code] = fastjsonschema.compile(rule.details_schema)
         except fastjsonschema.JsonSchemaDefinitionException as exc:
             raise PolicyError("catalog.yaml", f"{key}.details_schema", str(exc)) from None
+    for rule in policy.disclosure.portal:
+        for field_name in ("red_list_types", "black_list_types"):
+            for code in getattr(rule, field_name):
+                if code not in policy.record_types:
+                    raise PolicyError("disclosure.yaml", f"portal.{field_name}", f"no record type {code!r}")
+    for code, versions in policy.disclosure.publication_kinds.items():
+        for version in versions:
+            for publisher in version.publishers:
+                if publisher != "self" and publisher not in kinds:
+                    raise PolicyError("disclosure.yaml", f"publication_kinds.{code}.publishers",
+                                      f"{publisher!r} is neither an organisation kind nor 'self'")
     for name, role in policy.access.roles.items():
         if not role.reads:
             raise PolicyError("access.yaml", f"roles.{name}.reads", "a role must read at least public data")

@@ -265,4 +265,40 @@ class SubjectRoles(Dated):
     roles: dict[str, Texts]
 
 
+class PortalRule(Dated):
+    """What the public portal shows where (disclosure.yaml: portal)."""
+
+    red_list_types: list[str]
+    black_list_types: list[str]
+    home_entries: int = Field(ge=1, le=50)
+    search_results: int = Field(ge=1, le=100)
+    licence_categories: list[str]
+    list_categories: list[str]
+    commitment_categories: list[str]
+
+
+class ReportRule(Dated):
+    """How credit reports are issued (disclosure.yaml: reports)."""
+
+    purpose_required_for: list[str]
+    reuse_same_day: bool
+
+
+class PublicationKind(Dated):
+    """A kind of notice published on the portal: who publishes it, about whom, and for how long."""
+
+    name: Texts
+    publishers: list[str]
+    about: Literal["own", "own_shops", "any", "none"]
+    public_for: PeriodField
+
+
+class DisclosureRules(Strict):
+    """The portal's rules: sections, reports and notice kinds, each dated and cited."""
+
+    portal: list[PortalRule]
+    reports: list[ReportRule]
+    publication_kinds: dict[str, list[PublicationKind]]
+
+
 RepairRules.model_rebuild()

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ecredit.kit.text import pinyin_initials
+
 
 class SubjectKind(models.TextChoices):
     """What a subject is."""
@@ -41,6 +43,8 @@ class Subject(models.Model):
 
     kind = models.CharField(_("类型"), max_length=16, choices=SubjectKind.choices)
     name = models.CharField(_("名称"), max_length=200)
+    name_initials = models.CharField(_("名称拼音首字母"), max_length=200, blank=True, editable=False,
+                                     help_text=_("供按拼音首字母检索；名称变化时随之更新"))
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, null=True, blank=True, unique=True)
     ric_lookup = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     ric_cipher = models.BinaryField(null=True, blank=True, editable=False)
@@ -74,10 +78,15 @@ class Subject(models.Model):
                            | Q(kind="shop", platform__isnull=False, shop_id__isnull=False)),
             ),
         ]
-        indexes = [models.Index(fields=["kind", "name"])]
+        indexes = [models.Index(fields=["kind", "name"]), models.Index(fields=["kind", "name_initials"])]
 
     def __str__(self) -> str:
         return self.name
+
+    def rename(self, name: str) -> None:
+        """Set the name and what search derives from it."""
+        self.name = name
+        self.name_initials = pinyin_initials(name)
 
     @property
     def key(self) -> str:

@@ -112,7 +112,8 @@ def parse_ref(raw: dict[str, Any]) -> SubjectRef:
 
 
 def _new_subject(ref: SubjectRef, platform_id: int | None, verified: bool, region: str = "") -> Subject:
-    subject = Subject(kind=ref.kind, name=ref.name or ref.key, verified=verified, region=region)
+    subject = Subject(kind=ref.kind, verified=verified, region=region)
+    subject.rename(ref.name or ref.key)
     if ref.kind == SubjectKind.ORGANISATION:
         subject.uscc = ref.key
         subject.region = region or ref.key[2:8]
@@ -122,7 +123,7 @@ def _new_subject(ref: SubjectRef, platform_id: int | None, verified: bool, regio
         subject.ric_cipher = crypto.encrypt(settings.KEYS.data_key, ref.key, subject.ric_lookup.encode())
         subject.ric_masked = policy.current().mask("resident_id", ref.key)
         subject.region = region or ref.key[:6]
-        subject.name = ref.name or subject.ric_masked
+        subject.rename(ref.name or subject.ric_masked)
     else:
         subject.platform_id, subject.shop_id = platform_id, ref.key
     if verified:
@@ -170,7 +171,7 @@ def resolve(refs: Iterable[SubjectRef], actor: Actor, log: ChainWriter, create: 
     return found
 
 
-_SUBJECT_COLUMNS = ("id", "kind", "name", "uscc", "ric_lookup", "ric_cipher", "ric_masked", "platform_id", "shop_id",
+_SUBJECT_COLUMNS = ("id", "kind", "name", "name_initials", "uscc", "ric_lookup", "ric_cipher", "ric_masked", "platform_id", "shop_id",
                     "operator_id", "shop_url", "region", "address", "legal_representative", "verified", "verified_at",
                     "last_reported_at", "created_at", "updated_at")
 
@@ -211,7 +212,7 @@ def register(raw: dict[str, Any], actor: Actor, *, roles: Iterable[str] = (), ve
         if ref.name and subject.name != ref.name:
             SubjectName.objects.filter(subject=subject, valid_to__isnull=True).update(valid_to=timezone.now())
             SubjectName.objects.create(subject=subject, name=ref.name, source=actor.organisation)
-            subject.name = ref.name
+            subject.rename(ref.name)
         elif not subject.names.exists():
             SubjectName.objects.create(subject=subject, name=subject.name, source=actor.organisation)
         if verified and not subject.verified:

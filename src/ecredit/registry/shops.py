@@ -117,14 +117,16 @@ def report_shops(rows: list[dict[str, Any]], principal) -> ShopReport:
                 new.append(shop)
             else:
                 changed.append(shop)
-            shop.name, shop.operator_id, shop.shop_url = item.name, operator.pk, item.url
+            if shop.name != item.name:
+                shop.rename(item.name)
+            shop.operator_id, shop.shop_url = operator.pk, item.url
             shop.region = item.region or operator.region or ""
             shop.last_reported_at, shop.updated_at, shop.verified = now, now, bool(matches)
             shop.verified_at = now if matches else None
             report.verified += shop.verified
             logged.append((shop, before, "" if matches else "operator name differs from registry"))
         services.insert_subjects(new, log)
-        Subject.objects.bulk_update(changed, ["name", "operator", "shop_url", "region", "last_reported_at",
+        Subject.objects.bulk_update(changed, ["name", "name_initials", "operator", "shop_url", "region", "last_reported_at",
                                               "verified", "verified_at", "updated_at"], batch_size=500)
         for shop, before, reason in logged:
             state = services.subject_state(shop)

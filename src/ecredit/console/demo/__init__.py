@@ -23,6 +23,7 @@ from ecredit import policy
 from ecredit.archive.services import sync_record_types
 from ecredit.audit.services import Actor
 
+from . import portal as portal_side
 from . import records as record_plan
 from . import writer
 from .world import ANCHOR, DEFAULT_SEED, FULL_COUNTS, build_world
@@ -46,6 +47,7 @@ class Summary:
     repairs: int = 0
     users: int = 0
     api_clients: int = 0
+    notices: int = 0
     seconds: float = 0.0
 
 
@@ -75,6 +77,10 @@ def build(seed: int = DEFAULT_SEED, scale: float = 1.0, say: Callable[[str], Non
         summary.record_types = len({r.item["type"] for rs in plan.values() for r in rs})
         say(f"records submitted: {time.perf_counter() - started:.1f} s")
         summary.objections, summary.repairs = writer.procedures(orgs, seed, say)
+        portal_made = portal_side.write(orgs)
+        summary.users += portal_made["accounts"]
+        summary.notices = portal_made["notices"]
+        say(f"portal notices and subject accounts: {time.perf_counter() - started:.1f} s")
     summary.subjects = {"organisation": len(world.orgs) + len(world.platforms) + 2,   # + agency, logistics
                         "person": len(world.persons), "shop": len(world.shops)}
     summary.seconds = time.perf_counter() - started

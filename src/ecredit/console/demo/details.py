@@ -148,6 +148,7 @@ def penalty(c: Ctx, serious: bool = False) -> tuple[dict, str]:
         options = [v for v in grave if c.source in v[4] and not v[5]]
     violation, fact, basis, *_ = c.rng.choice(options)
     fact = fact.format(product=c.product, value=c.rng.randrange(800, 90000), count=c.rng.randrange(20, 900))
+    fact += _planted_personal_data(c)
     if serious:
         ban = "practice_ban" if isinstance(c.subject, Person) else "business_restriction"
         kinds = _pick(c.rng, ((["fine", "confiscation", "licence_revocation"], 3), (["fine", ban], 3),
@@ -185,6 +186,17 @@ def penalty(c: Ctx, serious: bool = False) -> tuple[dict, str]:
         content.append("责令停业整顿")
     details["content"] = "；".join(content)
     return details, f"{violation}：{fact}，被处以{details['content']}"
+
+
+def _planted_personal_data(c: Ctx) -> str:
+    """Departments' texts sometimes carry a person's ID number and mobile: about one organisation penalty in
+    thirty does here, so that masking on every public face is tested against the demo city. Chosen by the
+    serial, not the draw, so the rest of the city stays as it was."""
+    if c.serial % 29 or isinstance(c.subject, Person) or not c.world.persons:
+        return ""
+    person = c.world.persons[c.serial % len(c.world.persons)]
+    mobile = f"1{3 + c.serial % 7}{(c.serial * 7919) % 10**9:09d}"
+    return f"（经查，实际经营人{person.name}，公民身份号码{person.ric}，联系电话{mobile}）"
 
 
 def abnormal_list(c: Ctx) -> tuple[dict, str]:

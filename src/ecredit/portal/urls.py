@@ -1,0 +1,23 @@
+"""The public portal's pages; report and widget routes live beside their views."""
+
+from django.urls import path
+
+from . import report_views, views, widget_views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search", views.search, name="search"),
+    path("subjects/<int:subject_id>/", views.subject_profile, name="subject"),
+    path("notices/<slug:kind>/", views.notices, name="notices"),
+    path("notice/<int:notice_id>/", views.notice_detail, name="notice"),
+    path("rules/publicity", views.rules, name="rules"),
+    path("rules/objection-and-repair", views.procedures, name="procedures"),
+    path("lang/<str:code>", views.language, name="language"),
+    path("login", views.PortalLogin.as_view(), name="login"),
+    path("logout", views.portal_logout, name="logout"),
+    path("me/", views.me, name="me"),
+    path("healthz", views.healthz, name="healthz"),
+    *report_views.urlpatterns,
+    *widget_views.urlpatterns,
+]
