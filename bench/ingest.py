@@ -47,7 +47,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -57,10 +56,11 @@ from pathlib import Path
 
 import orjson
 
+from _server import Gunicorn
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ECREDIT = str(BIN / "ecredit") if (BIN / "ecredit").exists() else None
-GUNICORN = str(BIN / "gunicorn")
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/"
 BENCH_DB = "ecredit_bench"
 TYPE_CODE = "admin_penalty_general"
@@ -179,58 +179,11 @@ def ecredit_cmd(*args: str) -> list[str]:
 # --------------------------------------------------------------------------------------------- server
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """gunicorn in its own process group, killed with that group on exit."""
-
-    def __init__(self, env: dict, home: Path) -> None:
-        self.port = free_port()
-        self.log_path = home / "gunicorn.log"
-        self.log_file = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [GUNICORN, "ecredit.wsgi", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
-             "--worker-class", "gthread", "--threads", "1", "--keep-alive", "60", "--timeout", "600",
-             "--log-level", "warning"],
-            env=env, cwd=ROOT, stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({self.proc.returncode}): {self.tail()}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/api/v1/health")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn not ready after {timeout}s: {self.tail()}")
-
-    def tail(self) -> str:
-        self.log_file.flush()
-        return self.log_path.read_bytes()[-2000:].decode("utf-8", "replace")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-                try:
-                    os.killpg(self.proc.pid, sig)
-                except ProcessLookupError:
-                    break
-                try:
-                    self.proc.wait(wait)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
-        self.log_file.close()
+def start_server(env: dict, home: Path) -> Gunicorn:
+    """1 worker, gthread with 1 thread (so HTTP keep-alive works); batches are sent one after the other."""
+    return Gunicorn("ecredit.wsgi", ["--workers", "1", "--worker-class", "gthread", "--threads", "1",
+                                     "--keep-alive", "60", "--timeout", "600", "--log-level", "warning"],
+                    env, home / "gunicorn.log")
 
 
 def post_batches(port: int, token: str, bodies: list[tuple[int, bytes]]) -> tuple[float, int]:
@@ -384,8 +337,8 @@ def bench_one(db: str, args, records: list[dict]) -> dict:
         warm = orjson.dumps({"batch_id": "warm-up", "records": [
             {**r, "id": f"WARM-{i}"} for i, r in enumerate(records[:50:2])]})  # known subjects only
 
-        server = Server(env, home)
-        server.wait_ready()
+        server = start_server(env, home)
+        server.wait_ready("/api/v1/health")
         log(f"{db}: gunicorn on 127.0.0.1:{server.port}; warm-up batch of {len(records[:50:2])}")
         post_batches(server.port, setup["token"], [(len(records[:50:2]), warm)])
 

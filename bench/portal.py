@@ -15,8 +15,9 @@
    view is missing).
 
 One JSON line per client count on stdout, progress on stderr. Goals: ratio >= 0.3 at both counts,
-p99 <= 100 ms at 20 clients, pdf <= 500 ms. Profile pages are cached per process (keyed by the change
-log's head), so the cache fills during the runs as it would in production; nothing writes meanwhile.
+p99 <= 100 ms at 20 clients, pdf <= 500 ms. Profile pages are cached per process (keyed by the subject's
+own version, src/ecredit/portal/views.py `subject_version`), so the cache fills during the runs as it would
+in production; nothing writes meanwhile.
 The server is killed by its process group and the temp dir removed, also on an error, Ctrl-C or SIGTERM.
 
     .venv/bin/python bench/portal.py [--duration 30] [--clients 20,50] [--scale 1] [--workers 2]
@@ -26,13 +27,11 @@ The server is killed by its process group and the temp dir removed, also on an e
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,10 +39,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from _server import Gunicorn
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ECREDIT = str(BIN / "ecredit") if (BIN / "ecredit").exists() else None
-GUNICORN = str(BIN / "gunicorn")
 LUA = Path(__file__).resolve().parent / "portal_wrk.lua"
 BASELINE_PATH = "/healthz"
 
@@ -82,67 +82,16 @@ def django_env(home: Path) -> dict:
     return env
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """gunicorn in its own process group, killed with that group on exit."""
-
-    def __init__(self, env: dict, home: Path, workers: int, threads: int) -> None:
-        self.port = free_port()
-        self.log_path = home / "gunicorn.log"
-        self.log_file = open(self.log_path, "wb")
-        kind = ["gthread", "--threads", str(threads)] if threads > 1 else ["sync"]
-        model = f"gthread, {threads} threads" if threads > 1 else "sync"
-        self.describe = f"gunicorn {workers} workers ({model})"
-        self.proc = subprocess.Popen(
-            [GUNICORN, "ecredit.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(workers), "--worker-class", *kind, "--backlog", "2048", "--keep-alive", "5",
-             "--timeout", "120", "--log-level", "warning"],
-            env=env, cwd=ROOT, stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def get(self, path: str, timeout: float = 60) -> tuple[int, str, bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request("GET", path)
-            response = conn.getresponse()
-            return response.status, response.getheader("Content-Type") or "", response.read()
-        finally:
-            conn.close()
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({self.proc.returncode}): {self.tail()}")
-            try:
-                if self.get(BASELINE_PATH, timeout=2)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn not ready after {timeout}s: {self.tail()}")
-
-    def tail(self) -> str:
-        self.log_file.flush()
-        return self.log_path.read_bytes()[-2000:].decode("utf-8", "replace")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-                try:
-                    os.killpg(self.proc.pid, sig)
-                except ProcessLookupError:
-                    break
-                try:
-                    self.proc.wait(wait)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
-        self.log_file.close()
+def start_server(env: dict, home: Path, workers: int, threads: int) -> tuple[Gunicorn, str]:
+    """gunicorn as production runs it; returns it and its description for the JSON lines."""
+    kind = ["gthread", "--threads", str(threads)] if threads > 1 else ["sync"]
+    model = f"gthread, {threads} threads" if threads > 1 else "sync"
+    server = Gunicorn(
+        "ecredit.wsgi:application",
+        ["--workers", str(workers), "--worker-class", *kind, "--backlog", "2048", "--keep-alive", "5",
+         "--timeout", "120", "--log-level", "warning"],
+        env, home / "gunicorn.log")
+    return server, f"gunicorn {workers} workers ({model})"
 
 
 def wrk(port: int, paths_file: Path, clients: int, seconds: int) -> dict:
@@ -156,7 +105,7 @@ def wrk(port: int, paths_file: Path, clients: int, seconds: int) -> dict:
     return json.loads(lines[-1])
 
 
-def check_pages(server: Server, paths: list[str], sample: int = 20) -> None:
+def check_pages(server: Gunicorn, paths: list[str], sample: int = 20) -> None:
     """Every path of a sample answers 200 with HTML (a 404 would flatter the figures)."""
     for path in random.Random(1).sample(paths, min(sample, len(paths))):
         status, ctype, _ = server.get(path)
@@ -164,7 +113,7 @@ def check_pages(server: Server, paths: list[str], sample: int = 20) -> None:
             raise RuntimeError(f"GET {path}: HTTP {status} {ctype}: {server.tail()}")
 
 
-def pdf_median(server: Server, ids: list[int], count: int) -> float | None:
+def pdf_median(server: Gunicorn, ids: list[int], count: int) -> float | None:
     """Median ms of sequential report downloads of `count` different subjects, after one warm-up."""
     chosen = random.Random(2).sample(ids, min(count + 1, len(ids)))
     status, ctype, _ = server.get(f"/subjects/{chosen[0]}/report.pdf", timeout=120)
@@ -205,9 +154,9 @@ def bench(args) -> list[dict]:
         profile_file.write_text("\n".join(paths) + "\n")
         baseline_file.write_text(BASELINE_PATH + "\n")
 
-        server = Server(env, home, args.workers, args.threads)
-        server.wait_ready()
-        log(f"{server.describe} on 127.0.0.1:{server.port}; {len(ids)} public subjects")
+        server, describe = start_server(env, home, args.workers, args.threads)
+        server.wait_ready(BASELINE_PATH)
+        log(f"{describe} on 127.0.0.1:{server.port}; {len(ids)} public subjects")
         check_pages(server, paths)
         warm = max(2, min(5, args.duration // 6))
         log(f"warm-up: {warm}s of each endpoint (not counted)")
@@ -243,7 +192,7 @@ def bench(args) -> list[dict]:
                 "baseline_p50_ms": round(base["p50_ms"], 1), "baseline_p99_ms": round(base["p99_ms"], 1),
                 "errors": sum(f["non_2xx_3xx"] + f["socket_errors"] for f in (page, base)),
                 "load_avg_before": r["load"], "duration_s": args.duration, "subjects": len(ids),
-                "scale": args.scale, "server": server.describe})
+                "scale": args.scale, "server": describe})
         return lines
     finally:
         if server is not None:
