@@ -28,6 +28,7 @@ from ecredit.registry import services as registry
 
 from . import publicity
 from .models import CreditRecord, Disclosure, RecordStatus, RecordType
+from .signals import records_written
 
 MODEL = "archive.creditrecord"
 SYSTEM_ACTOR = Actor("system:expiry")
@@ -41,6 +42,14 @@ _COLUMNS = ("id", "record_type_id", "subject_id", "source_id", "source_record_id
             "summary", "details", "legal_basis", "evidence", "status", "disclosure", "polarity", "public_from",
             "repair_from", "public_until", "publicity_basis", "policy_version", "content_hash", "created_at",
             "updated_at", "log_seq")
+
+
+def announce(subject_ids) -> None:
+    """Tell derived apps (evaluation, lists) which subjects' records changed: the signal is sent inside the
+    writing transaction, and receivers defer their work to its commit."""
+    ids = frozenset(i for i in subject_ids if i is not None)
+    if ids:
+        records_written.send(sender=CreditRecord, subject_ids=ids)
 
 
 def record_state(values: dict[str, Any]) -> str:
@@ -351,6 +360,7 @@ def _write(items: list[_Item], principal, batch_id, current, report: IngestRepor
             save_logged(record, log, actor, "update", "re-sent with new content")
             report.updated += 1
             report.record_ids.append(pk)
+        announce([values["subject_id"] for _item, values in new] + [v["subject_id"] for _pk, v, _w, _i in updates])
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -366,6 +376,7 @@ def save_logged(record: CreditRecord, log: ChainWriter, actor: Actor, action: st
     record.updated_at = log.at
     record.log_seq = log.append(actor, action, MODEL, record.pk, _model_state(record), reason)
     record.save()
+    announce([record.subject_id])
 
 
 # ---------------------------------------------------------------------------------------------- changes
@@ -455,6 +466,7 @@ def expire_due(today: dt.date | None = None, limit: int = 50_000) -> int:
             record.log_seq = log.append(SYSTEM_ACTOR, "expire", MODEL, record.pk, _model_state(record),
                                         f"publicity ended {record.public_until}")
         CreditRecord.objects.bulk_update(due, ["status", "updated_at", "log_seq"], batch_size=500)
+    announce([record.subject_id for record in due])
     return len(due)
 
 

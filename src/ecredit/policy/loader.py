@@ -34,6 +34,8 @@ FILES: dict[str, tuple[str, Any]] = {
     "access.yaml": ("access", m.AccessRules),
     "subject_roles.yaml": ("subject_roles", m.SubjectRoles),
     "disclosure.yaml": ("disclosure", m.DisclosureRules),
+    "evaluation.yaml": ("evaluation", m.EvaluationRules),
+    "marketplace.yaml": ("marketplace", m.MarketplaceRules),
 }
 
 
@@ -81,6 +83,8 @@ class Policy:
     access: m.AccessRules
     subject_roles: m.SubjectRoles
     disclosure: m.DisclosureRules
+    evaluation: m.EvaluationRules
+    marketplace: m.MarketplaceRules
     _validators: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -203,9 +207,48 @@ def _cross_check(policy: Policy) -> None:
                 if publisher != "self" and publisher not in kinds:
                     raise PolicyError("disclosure.yaml", f"publication_kinds.{code}.publishers",
                                       f"{publisher!r} is neither an organisation kind nor 'self'")
+    _check_evaluation(policy)
+    _check_marketplace(policy)
     for name, role in policy.access.roles.items():
         if not role.reads:
             raise PolicyError("access.yaml", f"roles.{name}.reads", "a role must read at least public data")
+
+
+def _check_evaluation(policy: Policy) -> None:
+    """Assignments name existing models and roles; indicators name existing record types and categories."""
+    roles = set(policy.subject_roles.roles)
+    for index, rule in enumerate(policy.evaluation.assignment):
+        if rule.model not in policy.evaluation.models:
+            raise PolicyError("evaluation.yaml", f"assignment.{index}.model", f"no model {rule.model!r}")
+        for role in rule.roles:
+            if role not in roles:
+                raise PolicyError("evaluation.yaml", f"assignment.{index}.roles", f"unknown role {role!r}")
+    for code, versions in policy.evaluation.models.items():
+        for v, version in enumerate(versions):
+            for indicator in version.indicators:
+                key = f"models.{code}.{v}.indicators.{indicator.code}"
+                for type_code in indicator.types:
+                    if type_code not in policy.record_types:
+                        raise PolicyError("evaluation.yaml", key, f"no record type {type_code!r}")
+                for category in indicator.categories:
+                    if category not in policy.catalog.categories:
+                        raise PolicyError("evaluation.yaml", key, f"no category {category!r}")
+
+
+def _check_marketplace(policy: Policy) -> None:
+    """Who sends trades and shields reviews are organisation kinds; complaint categories are catalog categories."""
+    kinds = set(policy.access.organisation_kinds)
+    for index, rule in enumerate(policy.marketplace.access):
+        for name in ("senders", "shielders"):
+            for kind in getattr(rule, name):
+                if kind not in kinds:
+                    raise PolicyError("marketplace.yaml", f"access.{index}.{name}",
+                                      f"no organisation kind {kind!r}")
+    for index, rule in enumerate(policy.marketplace.figures):
+        for category in rule.complaint_categories:
+            if category not in policy.catalog.categories:
+                raise PolicyError("marketplace.yaml", f"figures.{index}.complaint_categories",
+                                  f"no category {category!r}")
 
 
 _current: Policy | None = None

@@ -301,4 +301,196 @@ class DisclosureRules(Strict):
     publication_kinds: dict[str, list[PublicationKind]]
 
 
+class Indicator(Strict):
+    """One indicator of an evaluation model (evaluation.yaml explains the kinds)."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    name: Texts
+    kind: Literal["records", "figure", "flag"]
+    types: list[str] = []
+    categories: list[str] = []
+    within: PeriodField | None = None
+    points_each: float | None = None
+    cap: float | None = None
+    figure: str | None = None
+    from_: float | None = Field(default=None, alias="from")
+    to: float | None = None
+    flag: Literal["verified"] | None = None
+    points: float | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Indicator":
+        needed = {"records": ("within", "points_each", "cap"), "figure": ("figure", "from_", "to", "points"),
+                  "flag": ("flag", "points")}[self.kind]
+        missing = [name.rstrip("_") for name in needed if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"indicator {self.code}: a {self.kind} indicator needs {', '.join(missing)}")
+        if self.kind == "records":
+            if not (self.types or self.categories):
+                raise ValueError(f"indicator {self.code}: name the record types or categories it counts")
+            if (self.points_each < 0) != (self.cap < 0):
+                raise ValueError(f"indicator {self.code}: points_each and cap must have the same sign")
+        if self.kind == "figure" and self.from_ == self.to:
+            raise ValueError(f"indicator {self.code}: from and to must differ")
+        return self
+
+
+class Band(Strict):
+    """A grade and the lowest score that reaches it."""
+
+    grade: str = Field(pattern=r"^[A-Z][A-Z+-]{0,3}$")
+    min: float
+
+
+class EvaluationModel(Dated):
+    """A version of an evaluation model: base score, indicators, bounds and grade bands."""
+
+    name: Texts
+    base: float
+    min_score: float
+    max_score: float
+    indicators: list[Indicator] = Field(min_length=1)
+    bands: list[Band] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "EvaluationModel":
+        codes = [i.code for i in self.indicators]
+        if len(codes) != len(set(codes)):
+            raise ValueError("indicator codes must be unique within a model")
+        mins = [b.min for b in self.bands]
+        if mins != sorted(mins, reverse=True):
+            raise ValueError("bands must run from the best grade (highest min) down")
+        if mins[-1] > self.min_score:
+            raise ValueError("the lowest band must start at or below min_score, so every score has a grade")
+        return self
+
+
+class Assignment(Strict):
+    """Which model evaluates a subject: by its kind and, optionally, one of its roles."""
+
+    model: str
+    kinds: list[Literal["organisation", "person", "shop"]]
+    roles: list[str] = []
+
+
+class EvaluationRules(Strict):
+    """All evaluation models (dated versions) and the rules that assign them to subjects."""
+
+    assignment: list[Assignment]
+    models: dict[str, list[EvaluationModel]]
+
+
 RepairRules.model_rebuild()
+
+
+# ------------------------------------------------------------------------------------- marketplace.yaml
+
+
+class TradeCategory(Strict):
+    """A product category of order items."""
+
+    name: Texts
+    key_product: bool = False
+
+
+class TradeCategories(Dated):
+    """The categories order items may carry (marketplace.yaml: categories)."""
+
+    codes: dict[str, TradeCategory] = Field(min_length=1)
+
+
+class RatingValues(Dated):
+    """Points of one buyer-to-seller rating by its value."""
+
+    good: int
+    neutral: int
+    bad: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "RatingValues":
+        if not self.good > 0 > self.bad or not self.bad <= self.neutral <= self.good:
+            raise ValueError("good must be positive, bad negative and neutral between them")
+        return self
+
+
+class PairCap(Dated):
+    """At most `cap` good and `cap` bad ratings of one buyer-shop pair count per calendar month."""
+
+    cap: int = Field(ge=1, le=1000)
+    counted: Literal["separately"]
+    period: Literal["calendar_month"]
+    clock: Literal["ordered_at", "rated_at"]
+
+
+class RepeatWindow(Dated):
+    """Ratings of the same item by the same pair within `days` count once."""
+
+    days: int = Field(ge=1, le=366)
+    clock: Literal["ordered_at", "rated_at"]
+
+
+class DaysWindow(Dated):
+    """A number of days after an order was completed."""
+
+    days: int = Field(ge=1, le=3650)
+    once: bool = True
+
+
+class ShieldGround(Strict):
+    """A ground on which a review's text may be shielded, with its own legal source."""
+
+    name: Texts
+    reference: str = Field(min_length=4)
+
+
+class ShieldingRule(Dated):
+    """Shielding reviews (never deleting them): grounds, and whether shielded ratings still count."""
+
+    counts_in_points: bool
+    grounds: dict[str, ShieldGround] = Field(min_length=1)
+
+
+class FigureRule(Dated):
+    """Windows and bases of a shop's reputation figures."""
+
+    short_days: int = Field(ge=1, le=366)
+    long_days: int = Field(ge=1, le=3650)
+    refund_days: int = Field(ge=1, le=3650)
+    complaint_days: int = Field(ge=1, le=3650)
+    complaint_per: int = Field(ge=1, le=1_000_000)
+    main_category_days: int = Field(ge=1, le=3650)
+    complaint_categories: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _windows(self) -> "FigureRule":
+        if self.short_days >= self.long_days:
+            raise ValueError("short_days must be shorter than long_days")
+        return self
+
+
+class TradeAccess(Dated):
+    """Organisation kinds that send trades and that may shield reviews."""
+
+    senders: list[str] = Field(min_length=1)
+    shielders: list[str] = Field(min_length=1)
+
+
+class BuyerIdRule(Dated):
+    """What a buyer pseudonym may be."""
+
+    max_length: int = Field(ge=8, le=128)
+
+
+class MarketplaceRules(Strict):
+    """Trades and ratings: categories, points, windows, shielding, figures (marketplace.yaml)."""
+
+    categories: list[TradeCategories] = Field(min_length=1)
+    rating_values: list[RatingValues] = Field(min_length=1)
+    pair_cap: list[PairCap] = Field(min_length=1)
+    repeat_window: list[RepeatWindow] = Field(min_length=1)
+    rating_window: list[DaysWindow] = Field(min_length=1)
+    appended_window: list[DaysWindow] = Field(min_length=1)
+    shielding: list[ShieldingRule] = Field(min_length=1)
+    figures: list[FigureRule] = Field(min_length=1)
+    access: list[TradeAccess] = Field(min_length=1)
+    buyer_id: list[BuyerIdRule] = Field(min_length=1)
