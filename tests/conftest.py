@@ -11,6 +11,16 @@ os.environ.setdefault("ECREDIT_TASKS", "immediate")
 from tests import factories  # noqa: E402
 
 
+@pytest.fixture(autouse=True, scope="session")
+def immediate_tasks():
+    """Background tasks run inline in tests. Settings are imported before this file (pytest-django sets Django
+    up first), so ECREDIT_TASKS above does not reach them; switching the setting here resets the backends."""
+    from django.test import override_settings
+
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}):
+        yield
+
+
 @pytest.fixture
 def department(db):
     return factories.organisation("department", "market_regulation", name="市工商局")

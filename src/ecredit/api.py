@@ -11,6 +11,9 @@ from ecredit.access.auth import PrincipalAuth
 from ecredit.archive.api import router as archive_router
 from ecredit.exchange.api import router as exchange_router
 from ecredit.kit.errors import DomainError, Forbidden
+from ecredit.evaluation.api import router as evaluation_router
+from ecredit.feeds.api import router as feeds_router
+from ecredit.marketplace.api import router as marketplace_router
 from ecredit.portal.api import router as portal_router
 from ecredit.portal.report_api import router as report_router
 from ecredit.registry.api import router as registry_router
@@ -59,3 +62,6 @@ api.add_router("/", exchange_router)
 api.add_router("/", registry_router)
 api.add_router("/", portal_router)
 api.add_router("/", report_router)
+api.add_router("/", evaluation_router)
+api.add_router("/", feeds_router)
+api.add_router("/", marketplace_router)

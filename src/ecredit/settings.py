@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ecredit.registry",
     "ecredit.archive",
     "ecredit.exchange",
+    "ecredit.marketplace",
     "ecredit.evaluation",
     "ecredit.portal",
     "ecredit.console",

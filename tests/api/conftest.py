@@ -95,4 +95,14 @@ def world(db) -> World:
     w.subject_user = get_user_model().objects.create_user("company_self", password="x-Company-2026")
     Membership.objects.create(user=w.subject_user, organisation=own, role="subject_account",
                               subject_id=w.ids["company"])
+    from ecredit.marketplace import services as marketplace
+    from ecredit.registry.models import Subject
+    from tests.marketplace.conftest import order, rating
+
+    marketplace.submit_orders([order("M1")], platform_principal)
+    w.ids["rating"] = marketplace.submit_ratings([rating("M1")], platform_principal).ids[0]
+    w.ids["shop"] = Subject.objects.get(platform__uscc=w.platform_uscc, shop_id="S1").pk
+    from ecredit.evaluation.batch import rescore_all
+
+    rescore_all()
     return w

@@ -6,6 +6,8 @@ import pytest
 
 from tests import factories as f
 
+from tests.marketplace.conftest import order, rating
+
 from .conftest import CALLERS
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +90,26 @@ MATRIX = {
                       {c: 200 for c in CALLERS}),
     "subject_report": ("get", "/api/v1/subjects/{company}/report?purpose=行政许可审查", None,
                        {c: 200 for c in CALLERS} | {"anon": 401, "badtoken": 401}),
+    "evaluation": ("get", "/api/v1/subjects/{company}/evaluation", None, ALL_OK),
+    "evaluation_history": ("get", "/api/v1/subjects/{company}/evaluation/history", None, ALL_OK),
+    "evaluation_person": ("get", "/api/v1/subjects/{person}/evaluation/history", None,
+                          {c: 200 for c in CALLERS} | {"anon": 404, "badtoken": 401, "subject": 404}),
+    "evaluation_models": ("get", "/api/v1/evaluation/models", None, ALL_OK),
+    "feed_grades": ("get", "/api/v1/feeds/grades?cursor=0&limit=10", None,
+                    {"anon": 401, "badtoken": 401, "platform": 200, "agency": 403, "officer": 403,
+                     "investigator": 403, "other_officer": 403, "admin": 200, "subject": 403}),
+    "feed_lists": ("get", "/api/v1/feeds/lists?cursor=0&limit=10", None,
+                   {"anon": 401, "badtoken": 401, "platform": 200, "agency": 403, "officer": 403,
+                    "investigator": 403, "other_officer": 403, "admin": 200, "subject": 403}),
+    "push_orders": ("post", "/api/v1/marketplace/orders", lambda w: {"orders": [order("M2")]},
+                    {c: 403 for c in CALLERS} | {"anon": 401, "badtoken": 401, "platform": 200}),
+    "push_ratings": ("post", "/api/v1/marketplace/ratings", lambda w: {"ratings": [rating("M1")]},
+                     {c: 403 for c in CALLERS} | {"anon": 401, "badtoken": 401, "platform": 200}),
+    "append_review": ("post", "/api/v1/marketplace/ratings/{rating}/appended", {"text": "用了一个月，依然满意"},
+                      {c: 403 for c in CALLERS} | {"anon": 401, "badtoken": 401, "platform": 200}),
+    "shield_review": ("post", "/api/v1/marketplace/ratings/{rating}/shield", {"ground": "off_topic"},
+                      {c: 403 for c in CALLERS} | {"anon": 401, "badtoken": 401, "platform": 200, "admin": 200}),
+    "shop_reputation": ("get", "/api/v1/marketplace/shops/{shop}/reputation", None, ALL_OK),
 }
 
 CASES = [(name, caller) for name in MATRIX for caller in CALLERS]

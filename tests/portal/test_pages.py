@@ -179,3 +179,13 @@ def test_writes_about_other_subjects_leave_a_profile_cached(client, town, office
 
     monkeypatch.setattr(services, "profile", must_not_render)
     assert client.get(url).content == first
+
+
+def test_the_explanation_names_only_records_the_public_may_see(client, town):
+    from ecredit.evaluation.services import rescore_subjects
+
+    rescore_subjects([town.shop.pk])
+    page = client.get(f"/subjects/{town.shop.pk}/").content.decode()
+    line = page[page.index('id="line-platform_reports"'):]
+    line = line[:line.index("</tr>")]
+    assert f"#{town.fake_order.pk}" not in line and "其中 1 条不向社会公开" in line

@@ -30,3 +30,12 @@ urlpatterns += [
 from . import check_views  # noqa: E402
 
 urlpatterns += [path("checks/", check_views.credit_check, name="credit_check")]
+
+# Quarterly credit evaluation report (R10.1): page, PDF, xlsx.
+from . import evaluation_views  # noqa: E402
+
+urlpatterns += [
+    path("evaluation/quarterly/", evaluation_views.quarterly_report, name="quarterly"),
+    path("evaluation/quarterly/<str:quarter>.pdf", evaluation_views.quarterly_pdf, name="quarterly_pdf"),
+    path("evaluation/quarterly/<str:quarter>.xlsx", evaluation_views.quarterly_xlsx, name="quarterly_xlsx"),
+]

@@ -1,32 +1,69 @@
 """Rescoring every subject from columns: the records, subjects and figures the models need are exported once
 as arrays, every model is computed vectorised (engine.py), and what changed is written in bulk. No ORM object
-is made per subject or per record."""
+is made per subject or per record.
+
+How it stays fast at a million subjects and twenty million records (bench/scoring.py):
+
+- Export: the database does the per-row work. Each query returns one text per range of ids with the numbers
+  the models need already computed and packed in SQL (subject, record-type index, day number; one integer
+  per record besides its id), which numpy parses in one call: no Python object per row. Only live records of
+  types some indicator counts, decided inside the longest window that counts them, are read. On a SQLite
+  file the id ranges are read by two connections in two threads (SQLite releases the GIL while it steps).
+- Records are sorted once by (subject, id), so the records of any set of subjects are a few slices away, and
+  the evidence of an indicator (the ids it counted, ascending) comes out already grouped.
+- Scoring runs per chunk of subjects of one model: raw values by bincount, the engine's contributions,
+  bounds, scores and grades on arrays; the JSON of the contributions (and the score, grade and bound that go
+  with it) is made once per distinct row of raw values, since most subjects share one; per subject only its
+  evidence is serialised and the digest is hashed. The digest is byte for byte `Outcome.digest`.
+- Only scores whose digest changed are written: history rows, current rows and grade changes with one
+  executemany each per chunk, each chunk one transaction (so intake waits seconds, not the whole run).
+  Current rows are inserted or updated as the batch found them, not upserted (see `_write_current`).
+- Subjects whose records or registry entry changed while the batch ran (change-log entries after the export
+  began) are rescored once more through the single-subject path at the end, so a record that arrived during
+  the run is never overwritten by a score computed before it.
+
+Tried and not kept (1M subjects, 20M records, SQLite): scoring the next chunk in a thread while this one is
+written (the GIL slowed the writer by what it saved); a larger page cache, and checkpoints deferred to the end
+of the run (no gain beyond noise); memory-mapped reads (mapped pages count in the process's RSS).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import itertools
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db import connection, transaction
+import orjson
+from django.apps import apps
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from ecredit import policy
+from ecredit import db, policy
 from ecredit.archive.models import LIVE_STATUSES
 from ecredit.audit.services import Actor, ChainWriter, logged_write, state_text
+from ecredit.registry.models import SubjectKind
 
 from . import engine, features, services
-from .models import CurrentScore, EvaluationRun
+from .models import EvaluationRun
 
-FETCH = 200_000
+FETCH = 1_000_000          # ids per export query (one text of numbers each)
+CHUNK = 100_000            # subjects scored and written per step (one transaction each)
 ACTOR = Actor("system:evaluation")
+_EPOCH = dt.date(1970, 1, 1)
+_SORT_KEYS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
 @dataclass
 class Columns:
     """What the models read, as arrays: subjects (id, kind, verified, model), live records (subject row,
-    type code index, decision day), figures by name."""
+    type code index, decision day), figures by name. Records are sorted by (subject row, id); the records of
+    subject row r are those from `record_start[r]` to `record_start[r + 1]`."""
 
     subject_ids: np.ndarray
     kinds: np.ndarray
@@ -38,99 +75,498 @@ class Columns:
     record_days: np.ndarray             # days since 1970-01-01
     type_codes: list[str]
     figures: dict[str, np.ndarray] = field(default_factory=dict)   # name -> value per subject row (NaN: none)
+    record_start: np.ndarray | None = None
 
 
 def _day_number(day: dt.date) -> int:
-    return (day - dt.date(1970, 1, 1)).days
+    return (day - _EPOCH).days
 
 
-def _fetch(sql: str, params: list, dtypes: list) -> list[np.ndarray]:
-    """Run `sql` and return its columns as numpy arrays, fetched in blocks."""
-    parts: list[list] = [[] for _ in dtypes]
+# ------------------------------------------------------------------------------------------------ export
+
+
+def _parallel_sqlite_path() -> str | None:
+    """The SQLite file other connections may read in parallel with this one (None: read on this one only)."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block or (os.cpu_count() or 1) < 2:
+        return None
+    if connection.is_in_memory_db():
+        return None
+    name = str(connection.settings_dict["NAME"])
+    return name if os.path.exists(name) else None
+
+
+def _numbers(table: str, exprs: list[str], where: str, params: list, key: str = "id") -> np.ndarray:
+    """`SELECT exprs FROM table WHERE where` as an int64 array (rows × len(exprs)), read per range of `key`:
+    the database joins each range's numbers into one text, numpy parses it in one call."""
+    width = len(exprs)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(FETCH):
-            for j, column in enumerate(zip(*rows)):
-                parts[j].append(np.array(column, dtype=dtypes[j]))
-    return [np.concatenate(p) if p else np.array([], dtype=d) for p, d in zip(parts, dtypes)]
+        cursor.execute(f"SELECT MIN({key}), MAX({key}) FROM {table}")
+        low, high = cursor.fetchone()
+    if low is None:
+        return np.zeros((0, width), dtype=np.int64)
+    if connection.vendor == "postgresql":
+        joined = " || ',' || ".join(f"({e})::text" for e in exprs)
+        agg = f"string_agg({joined}, ',')"
+    else:
+        joined = " || ',' || ".join(f"({e})" for e in exprs)
+        agg = f"group_concat({joined}, ',')"
+    # SQLite: a scan of the id range, never a walk through an index of the filter's columns (its planner, with
+    # no statistics, takes the record-type index for the window terms and then visits rows one by one)
+    source = f"{table} NOT INDEXED" if connection.vendor == "sqlite" else table
+    sql = f"SELECT {agg} FROM {source} WHERE {key} >= %s AND {key} < %s AND ({where})"
+    ranges = [(start, min(start + FETCH, high + 1)) for start in range(low, high + 1, FETCH)]
+
+    def parse(text: str | None) -> np.ndarray:
+        if not text:
+            return np.zeros(0, dtype=np.int64)
+        return np.fromstring(text, dtype=np.int64, sep=",")
+
+    path = _parallel_sqlite_path() if len(ranges) > 1 else None
+    if path is None:
+        parts = []
+        with connection.cursor() as cursor:
+            for start, stop in ranges:
+                cursor.execute(sql, [start, stop, *params])
+                parts.append(parse(cursor.fetchone()[0]))
+    else:
+        import sqlite3
+
+        raw_sql = sql.replace("%s", "?")
+
+        def read(bounds: tuple[int, int]) -> np.ndarray:
+            conn = sqlite3.connect(path, timeout=30)
+            try:
+                return parse(conn.execute(raw_sql, [*bounds, *params]).fetchone()[0])
+            finally:
+                conn.close()
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            parts = list(pool.map(read, ranges))
+    return np.concatenate(parts).reshape(-1, width)
+
+
+def _day_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({column} - DATE '1970-01-01')"
+    return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
+
+
+def _case(column: str, values: list[str]) -> str:
+    """SQL mapping each of `values` to its index (others to -1); the values are policy codes, not input."""
+    for value in values:
+        if "'" in value:
+            raise ValueError(f"unexpected quote in {value!r}")
+    return f"CASE {column} " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values)) + " ELSE -1 END"
+
+
+def _counted_since(as_of: dt.date) -> dict[str, dt.date]:
+    """Each record type some indicator counts (any version of any model) -> the earliest decision date counted."""
+    since: dict[str, dt.date] = {}
+    for versions in policy.current().evaluation.models.values():
+        for version in versions:
+            for indicator in version.indicators:
+                if indicator.kind == "records":
+                    start = features.window_start(indicator, as_of)
+                    for code in features.counted_types(indicator):
+                        since[code] = min(start, since.get(code, start))
+    return since
+
+
+def _export_records(as_of: dt.date, type_codes: list[str]) -> tuple[np.ndarray, ...]:
+    """(ids, subject ids, type indexes, day numbers) of the live records some indicator may count."""
+    since = _counted_since(as_of)
+    if not since:
+        return (np.zeros(0, np.int64),) * 4
+    type_index = {code: i for i, code in enumerate(type_codes)}
+    counted = sorted(since)
+    oldest = min(since.values())
+    span = (as_of - oldest).days + 1
+    base = _day_number(oldest)
+    by_start: dict[dt.date, list[str]] = {}
+    for code, start in since.items():
+        by_start.setdefault(start, []).append(code)
+    statuses = [str(s) for s in LIVE_STATUSES]
+    if connection.vendor == "sqlite":
+        # one CASE per row (each type's earliest counted day) is cheaper than an OR of IN lists
+        windows = "decided_on >= CASE record_type_id " + " ".join("WHEN %s THEN %s" for _ in counted) + " END"
+        window_params = [p for code in counted for p in (code, since[code].isoformat())]
+    else:
+        windows = " OR ".join(
+            "(record_type_id IN (" + ", ".join(["%s"] * len(codes)) + ") AND decided_on >= %s)"
+            for codes in by_start.values())
+        window_params = [p for start, codes in by_start.items() for p in (*sorted(codes), start.isoformat())]
+    where = f"status IN ({', '.join(['%s'] * len(statuses))}) AND decided_on <= %s AND ({windows})"
+    params = [*statuses, as_of.isoformat(), *window_params]
+    type_case = _case("record_type_id", counted)
+    day = f"({_day_sql('decided_on')} - {base})"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM registry_subject")
+        top = cursor.fetchone()[0]
+    if (top + 1) * len(counted) * span < 2**62:
+        # one integer per record besides its id: (subject id, type, day) packed
+        packed = f"(subject_id * {len(counted)} + {type_case}) * {span} + {day}"
+        pairs = _numbers("archive_creditrecord", ["id", packed], where, params)
+        ids, values = pairs[:, 0], pairs[:, 1]
+        days, rest = values % span, values // span
+        subjects, local_types = rest // len(counted), rest % len(counted)
+    else:
+        quads = _numbers("archive_creditrecord", ["id", "subject_id", type_case, day], where, params)
+        ids, subjects, local_types, days = quads.T
+    remap = np.array([type_index[c] for c in counted], dtype=np.int16)
+    return ids, subjects, remap[local_types], (days + base).astype(np.int32)
+
+
+def _assign_models(kind_index: np.ndarray, role_mask: np.ndarray, kinds: list[str], roles: list[str]) -> np.ndarray:
+    """Model code per subject from its kind and roles, asking `features.assign` once per distinct pair."""
+    key = kind_index.astype(np.int64) * (1 << len(roles)) + role_mask
+    unique, inverse = np.unique(key, return_inverse=True)
+    codes = []
+    for value in unique.tolist():
+        kind_i, mask = divmod(value, 1 << len(roles))
+        kind = kinds[kind_i] if 0 <= kind_i < len(kinds) else ""
+        held = {role for bit, role in enumerate(roles) if mask >> bit & 1}
+        codes.append((features.assign(kind, held) or "") if kind else "")
+    return np.array(codes, dtype=object)[inverse.reshape(-1)]
+
+
+def _figure_column(name: str, subject_ids: np.ndarray) -> np.ndarray:
+    """The named figure per subject row (NaN: none), as `features.figure_values` gives it."""
+    values = np.full(len(subject_ids), np.nan)
+    source = features.FIGURES.get(name)
+    if source is None or not apps.is_installed(f"ecredit.{source[0]}") or not len(subject_ids):
+        return values
+    model = apps.get_model(source[0], source[1])
+    pairs = model.objects.filter(**{f"{source[2]}__isnull": False}).values_list("shop_id", source[2])
+    found = [(pk, float(v)) for pk, v in pairs.iterator(chunk_size=50_000)]
+    if found:
+        keys = np.array([pk for pk, _ in found], dtype=np.int64)
+        figures = np.array([v for _, v in found], dtype=np.float64)
+        rows = np.searchsorted(subject_ids, keys).clip(0, len(subject_ids) - 1)
+        ok = (subject_ids[rows] == keys) & ~np.isnan(figures)
+        values[rows[ok]] = figures[ok]
+    return values
 
 
 def export(as_of: dt.date) -> Columns:
     """Export the columns the models need on `as_of`."""
-    type_codes = sorted(policy.current().record_types)
-    subject_ids, kinds, verified = _fetch("SELECT id, kind, verified FROM registry_subject ORDER BY id", [],
-                                          [np.int64, object, np.bool_])
-    role_subjects, roles = _fetch("SELECT subject_id, role FROM registry_subjectrole", [], [np.int64, object])
-    roles_of: dict[int, set[str]] = {}
-    for sid, role in zip(role_subjects.tolist(), roles.tolist()):
-        roles_of.setdefault(sid, set()).add(role)
-    cache: dict[tuple, str] = {}
-    model_of = np.empty(len(subject_ids), dtype=object)
-    for row, (sid, kind) in enumerate(zip(subject_ids.tolist(), kinds.tolist())):
-        key = (kind, frozenset(roles_of.get(sid, ())))
-        if key not in cache:
-            cache[key] = features.assign(kind, set(key[1])) or ""
-        model_of[row] = cache[key]
-    oldest = min((i.within.before(as_of) for versions in policy.current().evaluation.models.values()
-                  for v in versions for i in v.indicators if i.kind == "records"), default=as_of)
-    if connection.vendor == "postgresql":
-        day_sql = "(decided_on - DATE '1970-01-01')"
+    current = policy.current()
+    type_codes = sorted(current.record_types)
+    # records first: a subject is always written before its records, so every record read has its subject
+    record_ids, record_subjects, record_types, record_days = _export_records(as_of, type_codes)
+
+    kinds = [str(k) for k in SubjectKind.values]
+    subjects = _numbers("registry_subject", ["id", _case("kind", kinds),
+                                             "CASE WHEN verified THEN 1 ELSE 0 END"], "1 = 1", [])
+    order = np.argsort(subjects[:, 0], kind="stable")
+    subject_ids = np.ascontiguousarray(subjects[order, 0])
+    kind_index = subjects[order, 1]
+    verified = subjects[order, 2].astype(bool)
+    del subjects, order
+
+    roles = sorted({r for rule in current.evaluation.assignment for r in rule.roles})
+    role_mask = np.zeros(len(subject_ids), dtype=np.int64)
+    if roles and len(subject_ids):
+        held = _numbers("registry_subjectrole", ["subject_id", _case("role", roles)],
+                        "role IN (" + ", ".join(["%s"] * len(roles)) + ")", roles)
+        rows = np.searchsorted(subject_ids, held[:, 0]).clip(0, len(subject_ids) - 1)
+        ok = subject_ids[rows] == held[:, 0]
+        np.bitwise_or.at(role_mask, rows[ok], 1 << held[ok, 1])
+    model_of = _assign_models(kind_index, role_mask, kinds, roles)
+    kind_names = np.array(kinds + [""], dtype=object)[np.where(kind_index >= 0, kind_index, len(kinds))]
+
+    # records whose subject is unknown here (none, unless one was deleted meanwhile) are left out
+    if len(subject_ids):
+        record_rows = np.searchsorted(subject_ids, record_subjects).clip(0, len(subject_ids) - 1)
+        ok = subject_ids[record_rows] == record_subjects
     else:
-        day_sql = "CAST(julianday(decided_on) - 2440587.5 AS INTEGER)"
-    type_case = "CASE record_type_id " + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(type_codes)) + \
-        " ELSE -1 END"
-    marks = ", ".join(["%s"] * len(LIVE_STATUSES))
-    record_ids, record_subjects, record_types, record_days = _fetch(
-        f"SELECT id, subject_id, {type_case}, {day_sql} FROM archive_creditrecord"
-        f" WHERE status IN ({marks}) AND decided_on >= %s AND decided_on <= %s",
-        [*[str(s) for s in LIVE_STATUSES], oldest, as_of], [np.int64, np.int64, np.int16, np.int32])
-    record_rows = np.searchsorted(subject_ids, record_subjects)
-    columns = Columns(subject_ids, kinds, verified, model_of, record_ids, record_rows, record_types, record_days,
-                      type_codes)
-    names = {i.figure for versions in policy.current().evaluation.models.values() for v in versions
+        record_rows, ok = np.zeros(len(record_subjects), dtype=np.int64), np.zeros(len(record_subjects), bool)
+    if not ok.all():
+        record_ids, record_rows = record_ids[ok], record_rows[ok]
+        record_types, record_days = record_types[ok], record_days[ok]
+    del record_subjects
+    columns = Columns(subject_ids, kind_names, verified, model_of, record_ids, record_rows, record_types,
+                      record_days, type_codes)
+    _index(columns)
+    names = {i.figure for versions in current.evaluation.models.values() for v in versions
              for i in v.indicators if i.kind == "figure"}
-    shops = subject_ids[kinds == "shop"].tolist()
-    for name in names:
-        values = np.full(len(subject_ids), np.nan)
-        found = features.figure_values(name, shops) if shops else {}
-        if found:
-            keys = np.fromiter(found.keys(), dtype=np.int64, count=len(found))
-            values[np.searchsorted(subject_ids, keys)] = np.fromiter(found.values(), dtype=np.float64,
-                                                                     count=len(found))
-        columns.figures[name] = values
+    for name in sorted(names):
+        columns.figures[name] = _figure_column(name, subject_ids)
     return columns
+
+
+def _index(columns: Columns) -> Columns:
+    """Sort the records by (subject row, id) and set `record_start` (once)."""
+    if columns.record_start is not None:
+        return columns
+    rows = np.asarray(columns.record_rows, dtype=np.int64)
+    n = len(columns.subject_ids)
+    if len(rows):
+        ids = np.asarray(columns.record_ids, dtype=np.int64)
+        if len(ids) > 1 and not (ids[1:] > ids[:-1]).all():
+            by_id = np.argsort(ids, kind="stable")
+            rows, ids = rows[by_id], ids[by_id]
+            columns.record_types, columns.record_days = columns.record_types[by_id], columns.record_days[by_id]
+        # the positions sorted by subject row: rows and positions packed in one int64 key, sorted in place
+        shift = max(int(len(rows) - 1).bit_length(), 1)
+        if n << shift < 2**62:
+            key = (rows << shift) | np.arange(len(rows), dtype=np.int64)
+            key.sort()
+            order = key & ((1 << shift) - 1)
+            del key
+        else:
+            order = np.argsort(rows, kind="stable")
+        columns.record_ids = ids[order]
+        columns.record_rows = rows[order]
+        columns.record_types = np.asarray(columns.record_types)[order]
+        columns.record_days = np.asarray(columns.record_days)[order]
+        del order
+    columns.record_start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(columns.record_rows, minlength=n)[:n], out=columns.record_start[1:])
+    return columns
+
+
+# ------------------------------------------------------------------------------------------------ compute
+
+
+def _gather(columns: Columns, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(local subject position, record index) of every record of the subjects `rows`, in that order and by id."""
+    starts = columns.record_start[rows]
+    lengths = columns.record_start[rows + 1] - starts
+    total = int(lengths.sum())
+    position = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+    offsets = np.cumsum(lengths) - lengths
+    index = np.arange(total, dtype=np.int64) - np.repeat(offsets - starts, lengths)
+    return position, index
+
+
+def _wanted(columns: Columns, indicator) -> np.ndarray:
+    wanted = np.zeros(len(columns.type_codes) + 1, dtype=bool)
+    type_index = {code: i for i, code in enumerate(columns.type_codes)}
+    for code in features.counted_types(indicator):
+        if code in type_index:
+            wanted[type_index[code]] = True
+    return wanted
+
+
+def _raw_and_hits(columns: Columns, rule, rows: np.ndarray, as_of: dt.date
+                  ) -> tuple[np.ndarray, list[tuple[str, np.ndarray, np.ndarray]]]:
+    """Raw values (rows × indicators) and, per records indicator, the positions and ids of the records it
+    counted (grouped by position, ids ascending within each)."""
+    _index(columns)
+    rows = np.asarray(rows, dtype=np.int64)
+    n = len(rows)
+    raw = np.zeros((n, len(rule.indicators)), dtype=np.float64)
+    hits = []
+    position, index = _gather(columns, rows)
+    types, days = columns.record_types[index], columns.record_days[index]
+    for j, indicator in enumerate(rule.indicators):
+        if indicator.kind == "records":
+            start = _day_number(features.window_start(indicator, as_of))
+            hit = _wanted(columns, indicator)[types] & (days >= start)
+            counted = position[hit]
+            raw[:, j] = np.bincount(counted, minlength=n)[:n]
+            hits.append((indicator.code, counted, columns.record_ids[index[hit]]))
+        elif indicator.kind == "figure":
+            raw[:, j] = columns.figures.get(indicator.figure, np.full(len(columns.subject_ids), np.nan))[rows]
+        else:
+            raw[:, j] = columns.verified[rows].astype(np.float64)
+    return raw, hits
+
+
+def _groups(position: np.ndarray) -> tuple[list[int], list[int]]:
+    """For positions grouped in runs: each run's position and the bounds of the runs."""
+    cuts = np.flatnonzero(position[1:] != position[:-1]) + 1
+    return position[np.r_[0, cuts]].tolist(), np.r_[0, cuts, len(position)].tolist()
 
 
 def raw_matrix(columns: Columns, model, rows: np.ndarray, as_of: dt.date,
                with_evidence: bool = True) -> tuple[np.ndarray, list[dict[str, list[int]]]]:
     """Raw indicator values for the subject rows `rows` under `model`, and each subject's evidence."""
-    n, k = len(rows), len(model.indicators)
-    raw = np.zeros((n, k), dtype=np.float64)
-    position = np.full(len(columns.subject_ids), -1, dtype=np.int64)
-    position[rows] = np.arange(n)
-    record_pos = position[columns.record_rows]
-    evidence: list[dict[str, list[int]]] = [{} for _ in range(n)]
-    type_index = {code: i for i, code in enumerate(columns.type_codes)}
-    for j, indicator in enumerate(model.indicators):
-        if indicator.kind == "records":
-            wanted = np.zeros(len(columns.type_codes) + 1, dtype=bool)
-            for code in features.counted_types(indicator):
-                wanted[type_index[code]] = True
-            start = _day_number(features.window_start(indicator, as_of))
-            hit = (record_pos >= 0) & wanted[columns.record_types] & (columns.record_days >= start)
-            raw[:, j] = np.bincount(record_pos[hit], minlength=n)[:n]
-            if with_evidence and hit.any():
-                pos, ids = record_pos[hit], columns.record_ids[hit]
-                order = np.lexsort((ids, pos))
-                pos, ids = pos[order], ids[order]
-                cuts = np.flatnonzero(np.diff(pos)) + 1
-                for group_pos, group_ids in zip(pos[np.r_[0, cuts]].tolist(), np.split(ids, cuts)):
-                    evidence[group_pos][indicator.code] = group_ids.tolist()
-        elif indicator.kind == "figure":
-            raw[:, j] = columns.figures.get(indicator.figure, np.full(len(columns.subject_ids), np.nan))[rows]
-        else:
-            raw[:, j] = columns.verified[rows].astype(np.float64)
+    raw, hits = _raw_and_hits(columns, model, rows, as_of)
+    evidence: list[dict[str, list[int]]] = [{} for _ in range(len(raw))]
+    if with_evidence:
+        for code, position, ids in hits:
+            if len(ids):
+                at, bounds = _groups(position)
+                ids_list = ids.tolist()
+                for k, pos in enumerate(at):
+                    evidence[pos][code] = ids_list[bounds[k]:bounds[k + 1]]
     return raw, evidence
+
+
+def _distinct_rows(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(a row of each distinct row of `raw`, the distinct row of every row), equal meaning bit for bit."""
+    n = len(raw)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    bits = np.ascontiguousarray(raw).view(np.int64)
+    order = np.lexsort(bits.T)
+    ordered = bits[order]
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    pattern = np.empty(n, dtype=np.int64)
+    pattern[order] = np.cumsum(starts) - 1
+    return order[starts], pattern
+
+
+@dataclass
+class _Block:
+    """One chunk of subjects scored under one model version, ready to compare and write."""
+
+    subject_ids: list[int]
+    digests: list[str]
+    scores: np.ndarray            # hundredths
+    bounds: np.ndarray
+    grades: list[str]
+    pattern: np.ndarray           # index into contributions (one JSON per distinct row of raw values)
+    contributions: list[str]
+    evidence: list[bytes]
+
+
+def _score_block(columns: Columns, model: features.ModelInForce, rows: np.ndarray, as_of: dt.date) -> _Block:
+    """Score the subject rows `rows` with `model`: the same numbers, JSON and digest as `services.outcomes`
+    gives for each subject alone."""
+    rule = model.rule
+    raw, hits = _raw_and_hits(columns, rule, rows, as_of)
+    n = len(raw)
+    scored = engine.evaluate(rule, raw)
+    codes = [i.code for i in rule.indicators]
+    # one JSON (and digest prefix) per distinct row of raw values: the rest of the outcome follows from it
+    first, pattern = _distinct_rows(raw)
+    prefixes, contributions = [], []
+    grade_json: dict[str, bytes] = {}
+    for row in first.tolist():
+        parts = {code: [services._plain(raw[row, j]), int(scored.contributions[row, j])]
+                 for j, code in enumerate(codes)}
+        text = orjson.dumps(parts, option=_SORT_KEYS)
+        grade = str(scored.grades[row])
+        if grade not in grade_json:
+            grade_json[grade] = orjson.dumps(grade)
+        prefixes.append(b"[%d,%s,%d,%s," % (int(scored.scores[row]), grade_json[grade], int(scored.bound[row]),
+                                            text))
+        contributions.append(text.decode())
+    evidence: list[bytes] = [b"{}"] * n
+    nonempty: dict[int, dict[str, list[int]]] = {}
+    for code, position, ids in sorted(hits, key=lambda h: h[0]):
+        if len(ids):
+            at, bounds = _groups(position)
+            ids_list = ids.tolist()
+            for k, pos in enumerate(at):
+                found = nonempty.get(pos)
+                if found is None:
+                    nonempty[pos] = found = {}
+                found[code] = ids_list[bounds[k]:bounds[k + 1]]
+    for pos, found in nonempty.items():
+        evidence[pos] = orjson.dumps(found, option=_SORT_KEYS)
+    prefix_of = [prefixes[p] for p in pattern.tolist()]
+    sha1 = hashlib.sha1
+    digests = [sha1(b"%s%s]" % (p, e)).hexdigest() for p, e in zip(prefix_of, evidence)]
+    grades = np.asarray(scored.grades, dtype=object).tolist()
+    return _Block(columns.subject_ids[rows].tolist(), digests, scored.scores, scored.bound, grades, pattern,
+                  contributions, evidence)
+
+
+# ------------------------------------------------------------------------------------------------ write
+
+
+class _Writer:
+    """Writes the changed outcomes of blocks: history rows, current rows, grade changes (services.write's rows)."""
+
+    def __init__(self, as_of: dt.date, run: int) -> None:
+        self.as_of = as_of.isoformat()
+        self.run = run
+        self.now_db = connection.ops.adapt_datetimefield_value(timezone.now())
+        self.policy_version = policy.current().version
+        self._decimal: dict[int, str] = {}
+        self.json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+
+    def decimal(self, hundredths: int) -> str:
+        text = self._decimal.get(hundredths)
+        if text is None:
+            text = self._decimal[hundredths] = str(services._decimal(hundredths))
+        return text
+
+    def write(self, model: features.ModelInForce, in_force: bool, block: _Block,
+              current: dict[int, tuple[str, str]]) -> tuple[int, int]:
+        missing = ("", "")
+        olds = [current.get(sid, missing) for sid in block.subject_ids]
+        changed = [i for i, (old, digest) in enumerate(zip(olds, block.digests)) if old[0] != digest]
+        if not changed:
+            return 0, 0
+        dec = self.decimal
+        scores = block.scores[changed].tolist()
+        bounds = block.bounds[changed].tolist()
+        patterns = block.pattern[changed].tolist()
+        sids = [block.subject_ids[i] for i in changed]
+        grades = [block.grades[i] for i in changed]
+        digests = [block.digests[i] for i in changed]
+        score_text = [dec(s) for s in scores]
+        base = dec(round(model.rule.base * 100))
+        with transaction.atomic():
+            ids = db.reserve_ids("evaluation_score", len(changed))
+            rows = list(zip(ids, sids, itertools.repeat(model.code), itertools.repeat(model.version),
+                            itertools.repeat(self.as_of), score_text, grades, itertools.repeat(base),
+                            [dec(b) for b in bounds], [block.contributions[p] for p in patterns],
+                            [block.evidence[i].decode() for i in changed], digests,
+                            itertools.repeat(self.policy_version), itertools.repeat(self.now_db),
+                            itertools.repeat(self.run)))
+            db.insert_rows("evaluation_score", services._SCORE_COLUMNS, rows,
+                           json_columns={"contributions", "evidence"})
+            del rows
+            current_rows = list(zip(sids, itertools.repeat(model.code), itertools.repeat(model.version), ids,
+                                    score_text, grades, itertools.repeat(self.as_of), digests,
+                                    itertools.repeat(in_force)))
+            known = [olds[i] is not missing for i in changed]
+            grade_changes = []
+            if in_force:
+                grade_changes = [(sid, model.version, olds[i][1], grade, text, self.now_db)
+                                 for i, sid, grade, text in zip(changed, sids, grades, score_text)
+                                 if olds[i][1] != grade]
+            with connection.cursor() as cursor:
+                _write_current(cursor, [r for r, k in zip(current_rows, known) if not k],
+                               [r for r, k in zip(current_rows, known) if k])
+                if grade_changes:
+                    cursor.executemany("INSERT INTO evaluation_gradechange (subject_id, model_version, old_grade,"
+                                       " new_grade, score, at) VALUES (%s, %s, %s, %s, %s, %s)", grade_changes)
+        return len(changed), len(grade_changes)
+
+
+_INSERT_CURRENT = services._UPSERT.split(" ON CONFLICT")[0]
+_UPDATE_CURRENT = ("UPDATE evaluation_currentscore SET model_code = %s, score_row_id = %s, score = %s, grade = %s,"
+                   " as_of = %s, digest = %s, in_force = %s WHERE subject_id = %s AND model_version = %s")
+
+
+def _write_current(cursor, new: list[tuple], known: list[tuple]) -> None:
+    """Current rows (in `services._UPSERT`'s order): inserted where the subject had none under the version when
+    the batch read them, updated where it had one. Both are several times cheaper than the upsert on SQLite (with
+    foreign keys on, an upsert is ~3x an insert); should the incremental path have added or changed a row in
+    between, the upsert does it."""
+    if new:
+        try:
+            with transaction.atomic():
+                cursor.executemany(_INSERT_CURRENT, new)
+        except IntegrityError:
+            cursor.executemany(services._UPSERT, new)
+    if known:
+        cursor.executemany(_UPDATE_CURRENT, [(code, pk, score, grade, as_of, digest, in_force, sid, version)
+                                             for sid, code, version, pk, score, grade, as_of, digest, in_force
+                                             in known])
+        if cursor.rowcount != len(known):
+            cursor.executemany(services._UPSERT, known)
+
+
+def _current_of(version: str) -> dict[int, tuple[str, str]]:
+    """subject id -> (digest, grade) of the current scores under `version`."""
+    out: dict[int, tuple[str, str]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT subject_id, digest, grade FROM evaluation_currentscore WHERE model_version = %s",
+                       [version])
+        while rows := cursor.fetchmany(100_000):
+            out.update((sid, (digest, grade)) for sid, digest, grade in rows)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ the run
 
 
 @dataclass
@@ -144,9 +580,36 @@ class BatchResult:
     timings: dict[str, float]
 
 
-def _current_digests() -> dict[tuple[int, str], tuple[str, str]]:
-    return {(sid, version): (digest, grade) for sid, version, digest, grade in
-            CurrentScore.objects.values_list("subject_id", "model_version", "digest", "grade").iterator(50_000)}
+class _Clock:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, stage: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - started
+
+
+def _log_mark() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM audit_changelogentry")
+        return cursor.fetchone()[0]
+
+
+def _changed_since(mark: int) -> list[int]:
+    """Subjects whose records or registry entry changed after change-log entry `mark`."""
+    from ecredit.archive.services import MODEL as RECORD
+    from ecredit.registry.services import MODEL as SUBJECT
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT r.subject_id FROM audit_changelogentry e JOIN archive_creditrecord r"
+                       " ON r.id = e.object_id WHERE e.seq > %s AND e.model = %s"
+                       " UNION SELECT e.object_id FROM audit_changelogentry e WHERE e.seq > %s AND e.model = %s",
+                       [mark, RECORD, mark, SUBJECT])
+        return sorted(row[0] for row in cursor.fetchall())
 
 
 @logged_write
@@ -157,15 +620,8 @@ def _record_run(run: EvaluationRun) -> None:
              "changed": run.changed}), "batch rescoring")
 
 
-def rescore_all(as_of: dt.date | None = None, *, versions: str = "in_force") -> BatchResult:
-    """Rescore every subject with the model versions in force on `as_of` (default today); with
-    `versions="all"` also with every other version of each model (after a model change, both stay queryable)."""
-    as_of = as_of or timezone.localdate()
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    run = EvaluationRun.objects.create(started_at=timezone.now(), as_of=as_of, policy_version=policy.current().version)
-    columns = export(as_of)
-    timings["export"] = time.perf_counter() - started
+def _plans(as_of: dt.date, versions: str) -> tuple[dict[str, features.ModelInForce],
+                                                    list[tuple[features.ModelInForce, bool]]]:
     in_force = features.models_in_force(as_of)
     plans = [(m, True) for m in in_force.values()]
     if versions == "all":
@@ -174,26 +630,59 @@ def rescore_all(as_of: dt.date | None = None, *, versions: str = "in_force") -> 
                 version = engine.model_version(code, rule)
                 if code in in_force and version != in_force[code].version:
                     plans.append((features.ModelInForce(code, version, rule), False))
-    results: list[services.Outcome] = []
+    return in_force, plans
+
+
+def rescore_all(as_of: dt.date | None = None, *, versions: str = "in_force") -> BatchResult:
+    """Rescore every subject with the model versions in force on `as_of` (default today); with
+    `versions="all"` also with every other version of each model (after a model change, both stay queryable)."""
+    as_of = as_of or timezone.localdate()
+    clock = _Clock()
+    started = time.perf_counter()
+    run = EvaluationRun.objects.create(started_at=timezone.now(), as_of=as_of, policy_version=policy.current().version)
+    mark = _log_mark()
+    subjects = changed = grade_changes = 0
+    with clock("export"):
+        columns = export(as_of)
+    in_force, plans = _plans(as_of, versions)
+    writer = _Writer(as_of, run.pk)
     for model, is_in_force in plans:
         rows = np.flatnonzero(columns.model_of == model.code)
         if not len(rows):
             continue
-        raw, evidence = raw_matrix(columns, model.rule, rows, as_of)
-        results += services.outcomes(model, columns.subject_ids[rows].tolist(), raw, evidence, is_in_force)
-    timings["compute"] = time.perf_counter() - started - timings["export"]
-    current = _current_digests()
-    with transaction.atomic():
-        changed, grade_changes = services.write(results, as_of, run=run.pk, current=current)
-        if versions == "in_force":
-            _retire_old_versions({m.version for m in in_force.values()})
-    timings["write"] = time.perf_counter() - started - timings["export"] - timings["compute"]
-    run.finished_at, run.subjects, run.changed, run.timings = timezone.now(), len(results), changed, timings
+        subjects += len(rows)
+        with clock("current"):
+            current = _current_of(model.version)
+        for start in range(0, len(rows), CHUNK):
+            with clock("compute"):
+                block = _score_block(columns, model, rows[start:start + CHUNK], as_of)
+            with clock("write"):
+                c, g = writer.write(model, is_in_force, block, current)
+            changed, grade_changes = changed + c, grade_changes + g
+            del block
+        del current
+    del columns
+    with clock("write"):
+        _mark_in_force({m.version for m in in_force.values()})
+    with clock("catch_up"):
+        late = _changed_since(mark)
+        if late:
+            changed += services.rescore_subjects(late, as_of)
+    clock.timings["total"] = time.perf_counter() - started
+    timings = {k: round(v, 3) for k, v in clock.timings.items()}
+    run.finished_at, run.subjects, run.changed, run.timings = timezone.now(), subjects, changed, timings
     run.save()
     _record_run(run)
-    return BatchResult(run.pk, len(results), changed, grade_changes, timings)
+    return BatchResult(run.pk, subjects, changed, grade_changes, timings)
 
 
-def _retire_old_versions(in_force_versions: set[str]) -> None:
-    """Current rows of versions no longer in force stay queryable but are no longer the subject's grade."""
-    CurrentScore.objects.filter(in_force=True).exclude(model_version__in=in_force_versions).update(in_force=False)
+def _mark_in_force(in_force_versions: set[str]) -> None:
+    """Current rows of versions no longer in force stay queryable but are no longer the subject's grade; rows of
+    versions in force (computed earlier, before their version took effect) become it."""
+    versions = sorted(in_force_versions)
+    if not versions:
+        return
+    marks = ", ".join(["%s"] * len(versions))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE evaluation_currentscore SET in_force = (model_version IN ({marks}))"
+                       f" WHERE in_force <> (model_version IN ({marks}))", [*versions, *versions])

@@ -19,7 +19,7 @@ from ecredit.kit.errors import NotFound
 from ecredit.registry.models import Subject
 
 from . import engine, features
-from .models import CurrentScore, GradeChange, Score
+from .models import CurrentScore, Score
 
 HUNDRED = Decimal(100)
 
@@ -67,7 +67,7 @@ def _plain(value: float) -> float | None:
 
 
 def _decimal(hundredths: int) -> Decimal:
-    return Decimal(hundredths) / HUNDRED
+    return (Decimal(hundredths) / HUNDRED).quantize(Decimal("0.01"))
 
 
 _UPSERT = ("INSERT INTO evaluation_currentscore (subject_id, model_code, model_version, score_row_id, score, grade,"
@@ -86,23 +86,31 @@ def write(results: Iterable[Outcome], as_of: dt.date, *, run: int | None = None,
     when the caller already read it (the batch); otherwise it is read here. Returns (changed, grade changes)."""
     from ecredit import db
 
+    from ecredit.audit.services import lock_chain
+
+    # Writers of scores queue on the change log's lock like every other writer: grade changes then commit in
+    # the order of their sequence numbers, so a feed reader paging by `seq` never skips one.
+    lock_chain()
     results = list(results)
     if current is None:
         current = _current_of({(r.subject_id, r.model_version) for r in results})
-    changed = [r for r in results if current.get((r.subject_id, r.model_version), ("", ""))[0] != r.digest]
-    if not changed:
+    digests = [r.digest for r in results]            # a property that serialises: computed once each
+    kept = [(r, d) for r, d in zip(results, digests)
+            if current.get((r.subject_id, r.model_version), ("", ""))[0] != d]
+    if not kept:
         return 0, 0
+    changed = [r for r, _ in kept]
     now = timezone.now()
     now_db = connection.ops.adapt_datetimefield_value(now)
     version = policy.current().version
     ids = db.reserve_ids("evaluation_score", len(changed))
     json_cols = {"contributions", "evidence"}
     rows = [(pk, r.subject_id, r.model_code, r.model_version, as_of.isoformat(), str(_decimal(r.score)), r.grade,
-             str(_decimal(r.base)), str(_decimal(r.bound)), _json(r.contributions), _json(r.evidence), r.digest,
-             version, now_db, run) for pk, r in zip(ids, changed)]
+             str(_decimal(r.base)), str(_decimal(r.bound)), _json(r.contributions), _json(r.evidence), digest,
+             version, now_db, run) for pk, (r, digest) in zip(ids, kept)]
     db.insert_rows("evaluation_score", _SCORE_COLUMNS, rows, json_columns=json_cols)
     upserts = [(r.subject_id, r.model_code, r.model_version, pk, str(_decimal(r.score)), r.grade, as_of.isoformat(),
-                r.digest, r.in_force) for pk, r in zip(ids, changed)]
+                digest, r.in_force) for pk, (r, digest) in zip(ids, kept)]
     grade_changes = [(r.subject_id, r.model_version, current.get((r.subject_id, r.model_version), ("", ""))[1],
                       r.grade, str(_decimal(r.score)), now_db) for r in changed
                      if r.in_force and current.get((r.subject_id, r.model_version), ("", ""))[1] != r.grade]
@@ -164,6 +172,17 @@ class ExplainedLine:
     rule: str
     record_ids: list[int]
 
+    @property
+    def value(self) -> str:
+        """The raw value as a person reads it: a count, a yes/no, a figure, or "" for no data."""
+        if self.raw is None:
+            return ""
+        if self.kind == "records":
+            return str(int(self.raw))
+        if self.kind == "flag":
+            return "✓" if self.raw else "✗"
+        return f"{self.raw:g}"
+
 
 @dataclass
 class Explanation:
@@ -196,7 +215,7 @@ def _model_rule(version: str):
     return code, None
 
 
-def _rule_text(indicator, english: bool) -> str:
+def rule_text(indicator, english: bool) -> str:
     """The indicator's rule in words: how raw values become points."""
     if indicator.kind == "records":
         w = indicator.within
@@ -223,7 +242,7 @@ def explain(score: Score, english: bool = False) -> Explanation:
         indicator = indicators.get(key)
         name = (indicator.name.en if english else indicator.name.zh) if indicator else key
         lines.append(ExplainedLine(key, name, indicator.kind if indicator else "", raw, _decimal(hundredths),
-                                   _rule_text(indicator, english) if indicator else "", score.evidence.get(key, [])))
+                                   rule_text(indicator, english) if indicator else "", score.evidence.get(key, [])))
     return Explanation(score.subject_id, code, (rule.name.en if english else rule.name.zh) if rule else code,
                        score.model_version, rule.reference if rule else "", score.as_of, score.computed_at,
                        score.base, lines, score.bound, score.score, score.grade)

@@ -236,7 +236,7 @@ def _check_evaluation(policy: Policy) -> None:
 
 
 def _check_marketplace(policy: Policy) -> None:
-    """Who sends trades and shields reviews are organisation kinds; complaint categories are catalog categories."""
+    """Senders and shielders are organisation kinds; complaint categories are catalog categories."""
     kinds = set(policy.access.organisation_kinds)
     for index, rule in enumerate(policy.marketplace.access):
         for name in ("senders", "shielders"):

@@ -451,21 +451,16 @@ class ShieldingRule(Dated):
 
 
 class FigureRule(Dated):
-    """Windows and bases of a shop's reputation figures."""
+    """Windows and bases of a shop's reputation figures. The four windows are fixed: ShopReputation's
+    column names carry them (good_rate_30d, refund_rate_90d …), so another window needs new columns."""
 
-    short_days: int = Field(ge=1, le=366)
-    long_days: int = Field(ge=1, le=3650)
-    refund_days: int = Field(ge=1, le=3650)
-    complaint_days: int = Field(ge=1, le=3650)
+    short_days: Literal[30]
+    long_days: Literal[180]
+    refund_days: Literal[90]
+    complaint_days: Literal[180]
     complaint_per: int = Field(ge=1, le=1_000_000)
     main_category_days: int = Field(ge=1, le=3650)
     complaint_categories: list[str] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _windows(self) -> "FigureRule":
-        if self.short_days >= self.long_days:
-            raise ValueError("short_days must be shorter than long_days")
-        return self
 
 
 class TradeAccess(Dated):

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from ecredit import policy
 from ecredit.archive.models import CreditRecord, RecordStatus
 from ecredit.archive.services import log_reads, present
+from ecredit.evaluation.services import current_explanation
 from ecredit.kit.errors import NotFound
 from ecredit.kit.identifiers import normalise_uscc
 from ecredit.kit.text import looks_like_initials, normalise_query
@@ -152,7 +153,7 @@ class Profile:
     counts: dict[str, int]
     as_of: dt.date
     public_only: bool
-    grade: Any = None                             # filled once the evaluation app exists (issue 4)
+    grade: Any = None                             # evaluation.services.Explanation of the current score
 
     @property
     def red(self) -> list[ShownRecord]:
@@ -231,7 +232,20 @@ def profile(subject_id: int, principal, *, purpose: str = "", channel: str = "po
         operator=operator if operator is not None and operator.kind != SubjectKind.PERSON else None,
         operator_name=display_name(operator, principal) if operator is not None else "",
         shop_count=subject.shops.count() if subject.kind == SubjectKind.ORGANISATION else 0,
-        notices=notices, counts=counts, as_of=today, public_only=principal.reads <= {"public"}, **sections)
+        notices=notices, counts=counts, as_of=today, public_only=principal.reads <= {"public"},
+        grade=_readable(current_explanation(subject.pk, english()), records), **sections)
+
+
+def _readable(explanation, shown_records):
+    """An explanation whose record links point only at records this reader sees on the page; the others are
+    counted, not named (a score may rest on records shared with departments only)."""
+    if explanation is None:
+        return None
+    shown = {r.id for r in shown_records}
+    for line in explanation.lines:
+        line.hidden = len([i for i in line.record_ids if i not in shown])
+        line.record_ids = [i for i in line.record_ids if i in shown]
+    return explanation
 
 
 def _legal_representative(subject: Subject, principal) -> str:

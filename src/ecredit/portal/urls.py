@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import report_views, views, widget_views
+from . import marketplace_views, report_views, views, widget_views
 
 app_name = "portal"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("notice/<int:notice_id>/", views.notice_detail, name="notice"),
     path("rules/publicity", views.rules, name="rules"),
     path("rules/objection-and-repair", views.procedures, name="procedures"),
+    path("rules/evaluation", views.evaluation_models, name="evaluation_models"),
+    path("rules/ratings", marketplace_views.rating_rules, name="rating_rules"),
     path("lang/<str:code>", views.language, name="language"),
     path("login", views.PortalLogin.as_view(), name="login"),
     path("logout", views.portal_logout, name="logout"),

@@ -1,6 +1,6 @@
 """The public portal's pages. Anonymous pages are cached per process. A subject's pages are keyed by the
-subject's own version (the newest change-log entry of its records and notices, and when it and its platform or
-operator last changed), so a record that changes shows at once while writes about other subjects leave the
+subject's own version (the newest change-log entry of its records and notices, its newest score, and when it
+and its platform or operator last changed), so a record that changes shows at once while writes about other subjects leave the
 page cached; pages that summarise everything (home, rules) are keyed by the change log's head."""
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ _SUBJECT_VERSION = (
     "SELECT s.updated_at,"
     " (SELECT MAX(r.log_seq) FROM archive_creditrecord r WHERE r.subject_id = s.id),"
     " (SELECT MAX(p.log_seq) FROM portal_publication p WHERE p.subject_id = s.id),"
-    " (SELECT MAX(o.updated_at) FROM registry_subject o WHERE o.id = s.operator_id OR o.id = s.platform_id)"
+    " (SELECT MAX(o.updated_at) FROM registry_subject o WHERE o.id = s.operator_id OR o.id = s.platform_id),"
+    " (SELECT MAX(c.score_row_id) FROM evaluation_currentscore c WHERE c.subject_id = s.id)"
     " FROM registry_subject s WHERE s.id = %s")
 
 
@@ -167,6 +168,23 @@ def _masking_examples() -> list[tuple[str, str]]:
     return [(_("身份证号码"), current.mask("resident_id", "320602199001011234")),
             (_("自然人姓名"), current.mask("person_name", "张小明")),
             (_("手机号码"), current.mask("phone", "13812345678"))]
+
+
+@require_GET
+def evaluation_models(request):
+    """The evaluation models in force, indicator by indicator, generated from evaluation.yaml."""
+    from ecredit.evaluation.features import models_in_force
+    from ecredit.evaluation.services import rule_text
+
+    english = services.english()
+    models = []
+    for model in models_in_force(timezone.localdate()).values():
+        lines = [(services.text(i.name), rule_text(i, english)) for i in model.rule.indicators]
+        models.append({"code": model.code, "version": model.version, "name": services.text(model.rule.name),
+                       "base": model.rule.base, "bands": model.rule.bands, "lines": lines,
+                       "reference": model.rule.reference, "range": (model.rule.min_score, model.rule.max_score)})
+    return cached_page(request, "evaluation_models", lambda: render(
+        request, "portal/evaluation_models.html", _context(request, models=models)))
 
 
 @require_GET

@@ -22,6 +22,9 @@ from django.db import transaction
 from ecredit import policy
 from ecredit.archive.services import sync_record_types
 from ecredit.audit.services import Actor
+from ecredit.evaluation.batch import rescore_all
+from ecredit.evaluation.tasks import batch_follows
+from ecredit.marketplace import demo as trades
 
 from . import portal as portal_side
 from . import records as record_plan
@@ -48,6 +51,8 @@ class Summary:
     users: int = 0
     api_clients: int = 0
     notices: int = 0
+    scores: int = 0
+    trades: dict = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -62,7 +67,7 @@ def build(seed: int = DEFAULT_SEED, scale: float = 1.0, say: Callable[[str], Non
     plan = record_plan.generate(pol, world)
     say(f"generated in memory: {time.perf_counter() - started:.1f} s")
     summary = Summary(seed, scale, users=len(demo_accounts.USERS), api_clients=len(demo_accounts.TOKENS))
-    with transaction.atomic():
+    with transaction.atomic(), batch_follows():
         sync_record_types()                       # the catalog may have changed since migrate
         orgs = writer.organisations(pol, world)
         summary.organisations = len(orgs)
@@ -80,7 +85,11 @@ def build(seed: int = DEFAULT_SEED, scale: float = 1.0, say: Callable[[str], Non
         portal_made = portal_side.write(orgs)
         summary.users += portal_made["accounts"]
         summary.notices = portal_made["notices"]
+        summary.trades = trades.build(seed, scale, say)
         say(f"portal notices and subject accounts: {time.perf_counter() - started:.1f} s")
+    result = rescore_all()      # one vectorised pass instead of a task per subject written
+    summary.scores = result.subjects
+    say(f"scored: {time.perf_counter() - started:.1f} s")
     summary.subjects = {"organisation": len(world.orgs) + len(world.platforms) + 2,   # + agency, logistics
                         "person": len(world.persons), "shop": len(world.shops)}
     summary.seconds = time.perf_counter() - started

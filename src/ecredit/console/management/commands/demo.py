@@ -44,7 +44,8 @@ class Command(BaseCommand):
             f"  信用记录 records: {summary.records:,} of {summary.record_types} types "
             f"(dated up to {demo.ANCHOR.isoformat()})",
             f"  异议 objections: {summary.objections}, 信用修复申请 repair applications: {summary.repairs}",
-            f"  门户公示 portal notices: {summary.notices}",
+            f"  门户公示 portal notices: {summary.notices}, 信用评价 scores: {summary.scores:,}",
+            f"  交易 trades: {summary.trades.get('orders', 0):,} orders, {summary.trades.get('ratings', 0):,} ratings",
             f"  用户 users: {summary.users}, 接口客户端 API clients: {summary.api_clients} "
             "(logins: see `ecredit serve`)",
         ]))
