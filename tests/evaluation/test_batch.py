@@ -11,6 +11,8 @@ import shutil
 import numpy as np
 import pytest
 import yaml
+from django.apps import apps
+from django.utils import timezone
 
 from ecredit import policy
 from ecredit.archive import flows
@@ -38,8 +40,8 @@ def _item(rid: str, code: str, subject: dict, decided: dt.date) -> dict:
 @pytest.fixture
 def archive_data(db, admin, platform_org):
     """~30 subjects of every kind the models evaluate (and some they do not), 0-9 records each of the types
-    their kind may have, decided over the last 5½ years, some revoked and one under objection; plus records
-    exactly on and just outside a 3-year and a 1-year window."""
+    their kind may have, decided over the last 5½ years; one revoked and one under objection; records exactly
+    on and just outside a 3-year and a 1-year window; shops' reputation figures."""
     rng = random.Random(7)
     actor = Actor("test")
     subjects: list[tuple[str, dict]] = []
@@ -86,6 +88,13 @@ def archive_data(db, admin, platform_org):
     assert not report.errors, report.errors[:3]
     archive.revoke(CreditRecord.objects.get(source_record_id="REV-1").pk, admin, reason="行政复议撤销原处罚决定")
     flows.file_objection(CreditRecord.objects.get(source_record_id="OBJ-1").pk, admin, reason="当事人对事实认定有异议")
+    if apps.is_installed("ecredit.marketplace"):         # shops' figures: inside, outside and without a range
+        reputation = apps.get_model("marketplace", "ShopReputation")
+        for n, (good, dsr, refund) in enumerate([(0.97, 4.6, 1.5), (0.85, None, 3.5), (None, 4.95, 0.8),
+                                                 (1.0, 5.0, None)]):
+            shop = Subject.objects.get(platform__uscc=platform_org.uscc, shop_id=f"SHOP-{n}")
+            reputation.objects.create(shop=shop, as_of=TODAY, good_rate_180d=good, dsr_avg_180d=dsr,
+                                      refund_rate_relative=refund, policy_version="test", computed_at=timezone.now())
     return subjects
 
 
@@ -141,6 +150,9 @@ def test_batch_and_single_subject_paths_agree_on_every_subject(archive_data, mon
     assert pk_of["OBJ-1"] in evidence_ids and pk_of["REV-1"] not in evidence_ids
     for code in ("admin_penalty_general", "complaint_upheld"):
         assert pk_of[f"EDGE-{code}-in"] in evidence_ids and pk_of[f"EDGE-{code}-out"] not in evidence_ids
+    if apps.is_installed("ecredit.marketplace"):
+        figures = [row.contributions["good_rate"][0] for row in Score.objects.filter(model_code="shop")]
+        assert 0.97 in figures and 0.85 in figures and None in figures
 
 
 def test_a_second_run_writes_nothing(archive_data):

@@ -8,7 +8,6 @@ import datetime as dt
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
 from ecredit.evaluation import engine, features
 

@@ -1,5 +1,6 @@
-"""Scoring one subject, writing scores (one path for one subject and for a batch of a million), and explaining
-a score line by line."""
+"""Scoring one subject, writing scores, and explaining a score line by line. The batch (batch.py) writes with its
+own column writer but the same statements and value formatting (`_UPSERT`, `_SCORE_COLUMNS`, `_decimal`,
+`_plain`), so a row stored by either path is the same; a test holds them to it."""
 
 from __future__ import annotations
 
@@ -85,7 +86,6 @@ def write(results: Iterable[Outcome], as_of: dt.date, *, run: int | None = None,
     feed where the grade under the version in force moved. `current` maps (subject, version) to (digest, grade)
     when the caller already read it (the batch); otherwise it is read here. Returns (changed, grade changes)."""
     from ecredit import db
-
     from ecredit.audit.services import lock_chain
 
     # Writers of scores queue on the change log's lock like every other writer: grade changes then commit in
