@@ -345,3 +345,17 @@ def test_signature_verifies_offline_with_openssl(town, tmp_path):
                "-sigfile", "signature.bin"]
     run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
     assert run.returncode == 0 and "Signature Verified Successfully" in run.stdout
+
+
+def test_a_scored_subject_s_report_carries_its_grade_and_explanation(town):
+    from ecredit.evaluation.models import CurrentScore
+    from ecredit.evaluation.services import rescore_subjects
+
+    rescore_subjects([town.company.pk])
+    current = CurrentScore.objects.get(subject=town.company, in_force=True)
+    report = reports.issue_report(town.company.pk, anonymous())
+    assert report.content["evaluation"]["grade"] == current.grade
+    assert report.content["evaluation"]["score"] == str(current.score)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(report.pdf))).pages)
+    assert "信用评价" in text and str(current.score) in text
+    assert reports.verify_pdf(bytes(report.pdf)).verdict == "valid"

@@ -173,7 +173,20 @@ def build_content(p: services.Profile, *, scope: str, purpose: str, issued_to: s
         },
         "sections": {name: [_record_item(r) for r in getattr(p, name)] for name in SECTIONS},
         "counts": {k: int(v) for k, v in p.counts.items()},
+        "evaluation": _evaluation_item(p.grade),
     }
+
+
+def _evaluation_item(explanation) -> dict[str, Any] | None:
+    """The current grade and its explanation as the report prints it (None before the subject is scored)."""
+    if explanation is None:
+        return None
+    return {"grade": explanation.grade, "score": str(explanation.score), "base": str(explanation.base),
+            "bound": str(explanation.bound), "model": explanation.model_name, "version": explanation.model_version,
+            "as_of": iso(explanation.as_of),
+            "lines": [{"code": line.code, "name": line.name, "value": line.value, "points": str(line.points),
+                       "records": list(line.record_ids), "hidden": int(getattr(line, "hidden", 0))}
+                      for line in explanation.lines]}
 
 
 def _record_ids(content: dict[str, Any]) -> list[int]:
