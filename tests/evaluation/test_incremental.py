@@ -75,3 +75,17 @@ def test_the_models_page_is_generated_from_the_policy(db):
     page = Client().get("/rules/evaluation").content.decode()
     for code, model in models_in_force(factories.today()).items():
         assert f'id="model-{code}"' in page and model.version in page
+
+
+def test_a_subject_whose_model_changes_is_graded_by_the_new_model_only(company):
+    from ecredit.evaluation.batch import rescore_all
+    from ecredit.registry.models import SubjectRole
+
+    assert CurrentScore.objects.get(subject=company, in_force=True).model_code == "enterprise"
+    SubjectRole.objects.create(subject=company, role="platform")
+    services.rescore_subjects([company.pk])
+    in_force = CurrentScore.objects.filter(subject=company, in_force=True)
+    assert [row.model_code for row in in_force] == ["platform"]
+    assert CurrentScore.objects.filter(subject=company, model_code="enterprise", in_force=False).exists()
+    rescore_all()
+    assert [row.model_code for row in CurrentScore.objects.filter(subject=company, in_force=True)] == ["platform"]

@@ -705,3 +705,4 @@ def _mark_in_force(in_force_versions: set[str]) -> None:
         lock_chain()
         cursor.execute(f"UPDATE evaluation_currentscore SET in_force = (model_version IN ({marks}))"
                        f" WHERE in_force <> (model_version IN ({marks}))", [*versions, *versions])
+        services.retire_other_models(cursor)

@@ -118,7 +118,25 @@ def write(results: Iterable[Outcome], as_of: dt.date, *, run: int | None = None,
         cursor.executemany(_UPSERT, upserts)
         cursor.executemany("INSERT INTO evaluation_gradechange (subject_id, model_version, old_grade, new_grade,"
                            " score, at) VALUES (%s, %s, %s, %s, %s, %s)", grade_changes)
+        graded = sorted({r.subject_id for r in changed if r.in_force})
+        for start in range(0, len(graded), 900):
+            retire_other_models(cursor, graded[start:start + 900])
     return len(changed), len(grade_changes)
+
+
+_RETIRE = ("UPDATE evaluation_currentscore SET in_force = %s WHERE in_force = %s{only} AND EXISTS"
+           " (SELECT 1 FROM evaluation_currentscore c2 WHERE c2.subject_id = evaluation_currentscore.subject_id"
+           " AND c2.in_force = %s AND c2.model_code <> evaluation_currentscore.model_code"
+           " AND c2.score_row_id > evaluation_currentscore.score_row_id)")
+
+
+def retire_other_models(cursor, subject_ids: list[int] | None = None) -> None:
+    """A subject is graded by one model at a time: when its model changed (it gained the platform role, say),
+    the row of the model it had before stays queryable but is no longer in force; the newest score wins."""
+    if subject_ids is not None and not subject_ids:
+        return
+    only = "" if subject_ids is None else f" AND subject_id IN ({', '.join(['%s'] * len(subject_ids))})"
+    cursor.execute(_RETIRE.format(only=only), [False, True, *(subject_ids or []), True])
 
 
 def _json(value: Any) -> str:
