@@ -19,7 +19,7 @@ from ecredit.archive import flows
 from ecredit.archive import services as archive
 from ecredit.archive.models import CreditRecord
 from ecredit.audit.services import Actor
-from ecredit.evaluation import batch, features, services
+from ecredit.evaluation import batch, columns, features, services
 from ecredit.evaluation.models import CurrentScore, GradeChange, Score
 from ecredit.policy.loader import RULES_DIR
 from ecredit.registry import services as registry
@@ -131,7 +131,7 @@ def test_export_and_raw_matrix_give_the_single_subject_values(archive_data):
 
 
 def test_batch_and_single_subject_paths_agree_on_every_subject(archive_data, monkeypatch):
-    monkeypatch.setattr(batch, "FETCH", 7)      # many id ranges
+    monkeypatch.setattr(columns, "FETCH", 7)    # many id ranges
     monkeypatch.setattr(batch, "CHUNK", 4)      # many chunks per model
     result = batch.rescore_all(TODAY)
     single = _single(TODAY)
