@@ -7,7 +7,6 @@ Exit status: 0 when every row was accepted, 1 when some were refused (the error 
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 
@@ -17,8 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ecredit import policy
-from ecredit.access.models import Organisation
-from ecredit.access.principal import Principal
+from ecredit.access.cli import acting_for, read_file
 from ecredit.exchange.files import import_file
 from ecredit.exchange.models import Channel
 from ecredit.kit.errors import DomainError
@@ -48,17 +46,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         path = Path(options["file"])
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(_("无法读取文件 {path}：{err}").format(path=path, err=exc.strerror), returncode=2)
-        org = Organisation.objects.filter(code=options["org"]).first()
-        if org is None or not org.active:
-            raise CommandError(_("单位“{code}”不存在或已停用").format(code=options["org"]), returncode=2)
-        role = submitting_role(org.kind)
-        if role is None:
-            raise CommandError(_("“{org}”这类单位不能报送信用记录").format(org=org.name), returncode=2)
-        principal = Principal.build(f"cli:{_os_user()}", role, org)
+        data = read_file(path)
+        principal = acting_for(options["org"], submitting_role, _("“{org}”这类单位不能报送信用记录"))
 
         console = Console(file=getattr(self.stdout, "_out", sys.stdout), highlight=False, soft_wrap=True)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -97,9 +86,3 @@ class Command(BaseCommand):
         if not result.ok:
             sys.exit(1)
 
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "unknown"

@@ -7,7 +7,6 @@ file or the organisation could not be used at all.
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 
@@ -15,8 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from ecredit import policy
-from ecredit.access.models import Organisation
-from ecredit.access.principal import Principal
+from ecredit.access.cli import acting_for, read_file
 from ecredit.kit.errors import DomainError
 from ecredit.marketplace.files import error_report, import_trades
 
@@ -46,17 +44,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         path = Path(options["file"])
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(_("无法读取文件 {path}：{err}").format(path=path, err=exc.strerror), returncode=2)
-        org = Organisation.objects.filter(code=options["org"]).first()
-        if org is None or not org.active:
-            raise CommandError(_("单位“{code}”不存在或已停用").format(code=options["org"]), returncode=2)
-        role = sending_role(org.kind)
-        if role is None:
-            raise CommandError(_("“{org}”这类单位不能报送交易数据").format(org=org.name), returncode=2)
-        principal = Principal.build(f"cli:{_os_user()}", role, org)
+        data = read_file(path)
+        principal = acting_for(options["org"], sending_role, _("“{org}”这类单位不能报送交易数据"))
         try:
             result = import_trades(data, path.name, options["kind"], principal, atomic=options["atomic"])
         except DomainError as exc:
@@ -80,9 +69,3 @@ class Command(BaseCommand):
         if not result.ok:
             sys.exit(1)
 
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "unknown"
