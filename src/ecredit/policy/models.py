@@ -291,6 +291,7 @@ class PublicationKind(Dated):
     publishers: list[str]
     about: Literal["own", "own_shops", "any", "none"]
     public_for: PeriodField
+    topics: list[str] = []          # if given, a notice names one of these matters
 
 
 class DisclosureRules(Strict):

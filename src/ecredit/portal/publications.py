@@ -21,8 +21,6 @@ from .models import Publication, PublicationStatus
 MODEL = "portal.publication"
 STATE_FIELDS = ("kind", "title", "body", "topic", "subject_id", "publisher_id", "publisher_subject_id",
                 "published_on", "public_until", "status", "withdrawn_reason", "reference")
-# What a merchant may disclose of its own accord (plan task 13).
-MERCHANT_TOPICS = ("purchasing", "sales", "logistics", "product", "service_commitment")
 
 
 def _state(values: dict[str, Any]) -> str:
@@ -90,8 +88,8 @@ def publish(principal, *, kind: str, title: str, body: str, subject_id: int | No
         raise ValidationFailed(_("标题不能为空"), field="title", code="required")
     if not body or len(body) > 10_000:
         raise ValidationFailed(_("正文不能为空且不超过一万字"), field="body", code="length")
-    if kind == "merchant_disclosure" and topic not in MERCHANT_TOPICS:
-        raise ValidationFailed(_("公示事项须为：{topics}").format(topics="、".join(MERCHANT_TOPICS)),
+    if rule.topics and topic not in rule.topics:
+        raise ValidationFailed(_("公示事项须为：{topics}").format(topics="、".join(rule.topics)),
                                field="topic", code="unknown_topic")
     about = _about(rule, principal, subject_id)
     ric, phone = current.mask_pattern("resident_id"), current.mask_pattern("phone")
