@@ -17,7 +17,10 @@ def immediate_tasks():
     up first), so ECREDIT_TASKS above does not reach them; switching the setting here resets the backends."""
     from django.test import override_settings
 
-    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}):
+    # A fast password hasher: the production one takes ~0.5 s per password on purpose, and many fixtures make
+    # logins (the API matrix's world alone makes one per case).
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+                           PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
 
 

@@ -13,10 +13,12 @@ from ecredit.exchange.api import router as exchange_router
 from ecredit.kit.errors import DomainError, Forbidden
 from ecredit.evaluation.api import router as evaluation_router
 from ecredit.feeds.api import router as feeds_router
+from ecredit.lists.api import router as lists_router
 from ecredit.marketplace.api import router as marketplace_router
 from ecredit.portal.api import router as portal_router
 from ecredit.portal.report_api import router as report_router
 from ecredit.registry.api import router as registry_router
+from ecredit.supervision.api import router as supervision_router
 
 api = NinjaAPI(
     title="ecredit API",
@@ -64,4 +66,6 @@ api.add_router("/", portal_router)
 api.add_router("/", report_router)
 api.add_router("/", evaluation_router)
 api.add_router("/", feeds_router)
+api.add_router("/", lists_router)
 api.add_router("/", marketplace_router)
+api.add_router("/", supervision_router)

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "ecredit.exchange",
     "ecredit.marketplace",
     "ecredit.evaluation",
+    "ecredit.lists",
+    "ecredit.supervision",
     "ecredit.portal",
     "ecredit.console",
 ]

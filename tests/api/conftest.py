@@ -79,6 +79,7 @@ def world(db) -> World:
                                              attested=["penalty_fulfilled", "harm_removed"]).pk
     w.ids["code"] = "admin_licence"
     w.ids["report_code"] = "ECR-0000-0000-0000-0000"   # a well-formed code of no report: answered "unknown"
+    w.ids["plan_task"] = 5      # the plan's task 5: market regulation leads it, the postal administration has no part
     from ecredit.portal import publications
 
     w.ids["notice"] = publications.publish(officer, kind="typical_case", title="销售不合格商品典型案例",
@@ -102,7 +103,46 @@ def world(db) -> World:
     marketplace.submit_orders([order("M1")], platform_principal)
     w.ids["rating"] = marketplace.submit_ratings([rating("M1")], platform_principal).ids[0]
     w.ids["shop"] = Subject.objects.get(platform__uscc=w.platform_uscc, shop_id="S1").pk
+    _list_entries(w, officer)
     from ecredit.evaluation.batch import rescore_all
 
     rescore_all()
     return w
+
+
+def _list_entries(w: World, officer) -> None:
+    """List entries at each step the API acts on, and a measure task addressed to the platform."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ecredit.lists import flows as list_flows, services as list_services
+    from ecredit.lists.models import MeasureTask
+    from ecredit.registry.models import Subject
+
+    past = timezone.now() - dt.timedelta(days=40)
+    other = Subject.objects.get(uscc=f.uscc(124)).pk
+
+    def proposed(list_type, subject_id, when=past):
+        return list_services.propose(officer, list_type=list_type, subject_id=subject_id,
+                                     reason="一年内受到较重行政处罚，建议列入", now=when).pk
+
+    # The published entry is about another company: the matrix's own company applies for repair, which a
+    # negative listing would block.
+    w.ids["listed"] = other
+    w.ids["entry"] = proposed("serious_dishonesty", other)
+    list_flows.notify(w.ids["entry"], officer, channel="written", reference="告知1号", now=past)
+    list_flows.decide(w.ids["entry"], officer, list_subject=True, decision_no="列1号", text="决定列入",
+                      now=past + dt.timedelta(days=20))
+    list_flows.publish(w.ids["entry"], officer, now=past + dt.timedelta(days=21))
+    w.ids["task"] = MeasureTask.objects.get(entry_id=w.ids["entry"], implementer__code="platform_1").pk
+    w.ids["pending"] = proposed("abnormal_operation", w.ids["company"])
+    w.ids["notified"] = proposed("focus_list", w.ids["company"], timezone.now())
+    list_flows.notify(w.ids["notified"], officer, channel="electronic", reference="告知2号")
+    w.ids["objected"] = proposed("focus_list", other, timezone.now())
+    list_flows.notify(w.ids["objected"], officer, channel="electronic", reference="告知3号")
+    list_flows.file_objection(w.ids["objected"], officer, text="当事人称处罚决定已被撤销")
+    w.ids["decided"] = proposed("abnormal_operation", other)
+    list_flows.notify(w.ids["decided"], officer, channel="written", reference="告知4号", now=past)
+    list_flows.decide(w.ids["decided"], officer, list_subject=True, decision_no="列2号", text="决定列入",
+                      now=past + dt.timedelta(days=20))

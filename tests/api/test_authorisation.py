@@ -14,8 +14,19 @@ pytestmark = pytest.mark.django_db
 
 ALL_OK = {c: 200 for c in CALLERS} | {"badtoken": 401}
 SUBMITTERS = {"platform": 200, "officer": 200, "investigator": 200, "other_officer": 200, "admin": 200}
+SUPERVISORS = {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403, "officer": 200, "investigator": 200,
+               "other_officer": 200, "admin": 200, "subject": 403}
+
+
+def last_quarter() -> str:
+    from ecredit.evaluation.quarterly import Quarter
+
+    return str(Quarter.of(f.today()).previous())
 EDIT_OWN = {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403, "officer": 200, "investigator": 200,
             "other_officer": 403, "admin": 200, "subject": 403}
+# The deciding department (market regulation) and the credit office handle an entry; others do not see it.
+LIST_HANDLERS = {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403, "officer": 200, "investigator": 200,
+                 "other_officer": 404, "admin": 200, "subject": 403}
 
 
 def batch_body(w):
@@ -110,6 +121,43 @@ MATRIX = {
     "shield_review": ("post", "/api/v1/marketplace/ratings/{rating}/shield", {"ground": "off_topic"},
                       {c: 403 for c in CALLERS} | {"anon": 401, "badtoken": 401, "platform": 200, "admin": 200}),
     "shop_reputation": ("get", "/api/v1/marketplace/shops/{shop}/reputation", None, ALL_OK),
+    "list_types": ("get", "/api/v1/lists/types", None, {c: 200 for c in CALLERS}),
+    "list_entries": ("get", "/api/v1/lists/entries", None,
+                     {c: 200 for c in CALLERS} | {"anon": 401, "badtoken": 401, "agency": 403}),
+    "propose_entry": ("post", "/api/v1/lists/entries",
+                      lambda w: {"list_type": "focus_list", "subject_id": w.ids["shop"], "reason": "多次销售假冒商品"},
+                      {"anon": 401, "badtoken": 401, "platform": 201, "agency": 403, "officer": 201,
+                       "investigator": 201, "other_officer": 201, "admin": 201, "subject": 403}),
+    "list_entry": ("get", "/api/v1/lists/entries/{entry}", None, LIST_HANDLERS | {"platform": 404}),
+    "notify_entry": ("post", "/api/v1/lists/entries/{pending}/notice", {"channel": "written", "reference": "告知5号"},
+                     LIST_HANDLERS),
+    "object_to_entry": ("post", "/api/v1/lists/entries/{notified}/objection", {"text": "当事人认为不应列入"},
+                        LIST_HANDLERS | {"subject": 200}),
+    "decide_entry_objection": ("post", "/api/v1/lists/entries/{objected}/objection-decision",
+                               {"upheld": True, "decision": "异议成立"}, LIST_HANDLERS),
+    "decide_entry": ("post", "/api/v1/lists/entries/{pending}/decision",
+                     {"list_subject": False, "text": "不予列入"}, LIST_HANDLERS),
+    "publish_entry": ("post", "/api/v1/lists/entries/{decided}/publication", None, LIST_HANDLERS),
+    "remove_entry": ("post", "/api/v1/lists/entries/{entry}/removal", {"how": "revoke", "reason": "认定有误"},
+                     LIST_HANDLERS),
+    "list_scan": ("post", "/api/v1/lists/scan", {}, {c: 403 for c in CALLERS} | {"anon": 401, "badtoken": 401,
+                                                                                 "admin": 200}),
+    "measure_tasks": ("get", "/api/v1/lists/tasks", None,
+                      {c: 200 for c in CALLERS} | {"anon": 401, "badtoken": 401, "agency": 403, "subject": 403}),
+    "respond_task": ("post", "/api/v1/lists/tasks/{task}/response", {"action": "accept"},
+                     {"anon": 401, "badtoken": 401, "platform": 200, "agency": 403, "officer": 404,
+                      "investigator": 404, "other_officer": 404, "admin": 200, "subject": 403}),
+    "list_supervision": ("get", "/api/v1/lists/supervision", None,
+                         {c: 200 for c in CALLERS} | {"anon": 401, "badtoken": 401, "platform": 403, "agency": 403,
+                                                      "subject": 403}),
+    # supervision: the credit office and department officers see it (supervision.view)
+    "plan_tasks": ("get", "/api/v1/plan/tasks", None, SUPERVISORS),
+    "plan_overdue": ("get", "/api/v1/plan/overdue", None, SUPERVISORS),
+    # task 5: market regulation (officer, investigator) leads; the postal administration has no part in it
+    "plan_progress": ("post", "/api/v1/plan/tasks/{plan_task}/progress", lambda w: {
+        "period": last_quarter(), "status": "in_progress", "percent": 30, "summary": "已部署专项行动",
+        "department": "market_regulation"}, SUPERVISORS | {"other_officer": 403}),
+    "platforms_compliance": ("get", "/api/v1/platforms/compliance", None, SUPERVISORS),
 }
 
 CASES = [(name, caller) for name in MATRIX for caller in CALLERS]

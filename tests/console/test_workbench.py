@@ -56,8 +56,11 @@ def test_other_department_sees_neither_batches_nor_objections(busy_department, o
     assert client.get(f"/console/objections/{busy_department.pk}/").status_code == 404
 
 
-def test_platform_user_has_no_console(platform_org):
-    assert login(platform_org, "platform_client").get("/console/").status_code == 403
+def test_agency_user_has_no_console(db):
+    from tests import factories as f
+
+    agency = f.organisation("agency", "agency_t", name="测试信用服务机构")
+    assert login(agency, "agency_client").get("/console/").status_code == 403
 
 
 def test_officer_handles_objection_through_the_forms(busy_department, department):

@@ -20,6 +20,7 @@ class OrganisationKind(models.TextChoices):
     PLATFORM = "platform", _("电子商务平台")
     AGENCY = "agency", _("信用服务机构")
     LOGISTICS = "logistics", _("寄递物流企业")
+    BANK = "bank", _("银行等金融机构")
     SUBJECT = "subject", _("信用主体本人")
     PUBLIC = "public", _("社会公众")
 

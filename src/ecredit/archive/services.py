@@ -452,6 +452,28 @@ def revoke(record_id: int, principal, *, reason: str) -> CreditRecord:
 
 
 @logged_write
+def end_record(record_id: int, principal, *, status: str, reason: str, details: dict | None = None) -> CreditRecord:
+    """End a record early (a list entry removed by repair or revocation): it leaves public view today, its new
+    status and any removal details (validated against its type) are logged."""
+    if status not in (RecordStatus.REPAIRED, RecordStatus.REVOKED):
+        raise ValueError(f"a record ends as repaired or revoked, not {status!r}")
+    record = _own_record(record_id, principal, "record.revoke")
+    _text(reason, "reason", 2000)
+    if record.status in (RecordStatus.REVOKED, RecordStatus.REPAIRED, RecordStatus.EXPIRED):
+        return record
+    if details:
+        record.details = validate_details(record.record_type_id, {**(record.details or {}), **details})
+    record.status = status
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    if record.public_until is None or record.public_until > yesterday:
+        record.public_until = max(yesterday, record.public_from or record.decided_on)
+    with ChainWriter() as log:
+        # The same actions as the archive's own revocation and repair, so feeds read them alike.
+        save_logged(record, log, principal.actor, "revoke" if status == RecordStatus.REVOKED else "repaired", reason)
+    return record
+
+
+@logged_write
 def expire_due(today: dt.date | None = None, limit: int = 50_000) -> int:
     """Mark records whose publicity ended as expired (run daily): they have already left public view by
     date; the status makes it explicit and logged. Records under objection wait for the decision."""

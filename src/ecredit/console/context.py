@@ -14,4 +14,7 @@ def console(request) -> dict:
     return {"principal": principal,
             "principal_org": membership.organisation.name if membership else _("系统"),
             "perms_submit": principal.can("record.submit") and principal.organisation_id is not None,
-            "perms_check": principal.can("credit.check")}
+            "perms_check": principal.can("credit.check"),
+            "perms_lists": principal.can("list.handle") or principal.can("list.propose"),
+            "perms_tasks": principal.can("measure.respond") and principal.organisation_id is not None,
+            "perms_supervision": principal.can("supervision.view")}

@@ -11,6 +11,8 @@ USERS = {
     "market_inv": ("market_regulation", "department_investigator", "市工商局执法人员 / investigator (sees IDs)"),
     "post": ("postal", "department_officer", "市邮政管理局经办人 / postal administration officer"),
     "commerce": ("commerce", "department_officer", "市商务局经办人 / commerce bureau officer"),
+    "platform": ("platform_1", "platform_client", "平台工作人员 / platform staff (joint-action tasks, reports)"),
+    "bank": ("bank_1", "bank_client", "银行工作人员 / bank staff (red-list credit measures)"),
 }
 
 # Subject accounts for the portal's "本人查询" (own archive and own report): username -> (which subject, description).
@@ -26,6 +28,7 @@ TOKENS = {
     "platform_1": ("demo-platform-1", "platform_client", "ec_demo_platform_1_token"),
     "platform_2": ("demo-platform-2", "platform_client", "ec_demo_platform_2_token"),
     "agency_1": ("demo-agency", "agency_client", "ec_demo_agency_token"),
+    "bank_1": ("demo-bank", "bank_client", "ec_demo_bank_token"),
     "market_regulation": ("market-regulation-system", "department_officer", "ec_demo_market_regulation_token"),
 }
 

@@ -39,3 +39,28 @@ urlpatterns += [
     path("evaluation/quarterly/<str:quarter>.pdf", evaluation_views.quarterly_pdf, name="quarterly_pdf"),
     path("evaluation/quarterly/<str:quarter>.xlsx", evaluation_views.quarterly_xlsx, name="quarterly_xlsx"),
 ]
+
+# Supervision: the plan's tasks and progress (R18.2), platforms' compliance and interviews (R11.1, R11.3).
+from ecredit.supervision import views as supervision_views  # noqa: E402
+
+urlpatterns += [
+    path("plan/", supervision_views.plan_page, name="plan"),
+    path("plan/report", supervision_views.plan_report, name="plan_report"),
+    path("platforms/", supervision_views.platforms_page, name="platforms"),
+    path("platforms/<int:subject_id>/interview", supervision_views.interview_form, name="platform_interview"),
+]
+
+# Red and black lists and joint rewards and punishments (R14, R15): entries, one entry's procedure, an
+# implementer's measure tasks, the supervision dashboard.
+from . import list_views  # noqa: E402
+
+urlpatterns += [
+    path("lists/", list_views.entries_page, name="lists"),
+    path("lists/propose", list_views.propose, name="list_propose"),
+    path("lists/scan", list_views.scan, name="list_scan"),
+    path("lists/<int:entry_id>/", list_views.entry_page, name="list_entry"),
+    path("lists/<int:entry_id>/action", list_views.entry_action, name="list_entry_action"),
+    path("lists/tasks/", list_views.tasks_page, name="list_tasks"),
+    path("lists/tasks/<int:task_id>/action", list_views.task_action, name="list_task_action"),
+    path("lists/supervision/", list_views.supervision_page, name="list_supervision"),
+]

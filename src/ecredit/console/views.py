@@ -21,6 +21,7 @@ from ecredit.archive.models import Objection, ObjectionStatus, RepairApplication
 from ecredit.exchange.models import Batch
 from ecredit.kit.errors import DomainError
 from ecredit.registry import shops
+from ecredit.supervision.services import plan as supervision_plan
 
 
 def console_principal(request: HttpRequest):
@@ -47,9 +48,13 @@ def workbench(request):
                ) if principal.can("repair.handle") else RepairApplication.objects.none()
     attention = (shops.shops_needing_attention(principal).count()
                  if principal.can("shop.view_stale") and shops.supervises_real_names(principal) else None)
+    # The credit office is flagged when departments are late with their progress on the plan's tasks (R18.2).
+    plan_overdue = (supervision_plan.overdue_count(principal, today)
+                    if principal.city_wide and principal.can("supervision.view") else None)
     return render(request, "console/workbench.html", dict(
         today=today, figures=figures, batches=batches[:15], objections=objections[:100], repairs=repairs[:100],
-        open_objections=objections.count(), open_repairs=repairs.count(), attention=attention))
+        open_objections=objections.count(), open_repairs=repairs.count(), attention=attention,
+        plan_overdue=plan_overdue))
 
 
 @login_required

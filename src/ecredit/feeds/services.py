@@ -8,8 +8,10 @@ Two streams, each with its own cursor:
   change log (audit.ChangeLogEntry of archive.creditrecord); the cursor is the log's `seq`. The log is written
   under one lock, so its sequence is its commit order and a cursor never skips an entry committed later.
 
-Readers: platform clients (role platform_client of a platform organisation) and the city-wide credit office
-(and the system). A platform sees every organisation, its own shops, and persons only where they run one of its
+Readers: platform clients (role platform_client of a platform organisation), bank clients (lists only matter to
+them through the feed's organisations; a bank sees organisations) and the city-wide credit office (and the
+system). A list item written by the list procedure carries its entry and the measures the reader's kind of
+organisation carries out. A platform sees every organisation, its own shops, and persons only where they run one of its
 shops; the credit office sees everything. Persons are always shown masked and never with a resident ID.
 """
 
@@ -49,7 +51,9 @@ def require_reader(principal) -> None:
     """Platform clients and the credit office only (Forbidden otherwise; 401 for anonymous callers)."""
     if principal.city_wide or (principal.organisation_kind == "platform" and principal.role == "platform_client"):
         return
-    raise Forbidden(_("信用变动推送仅向电子商务平台和信用办提供"), code="forbidden")
+    if principal.organisation_kind == "bank" and principal.role == "bank_client":
+        return  # banks apply red-list credit support and cautious lending (R14); they see organisations only
+    raise Forbidden(_("信用变动推送仅向电子商务平台、银行和信用办提供"), code="forbidden")
 
 
 def check_paging(cursor: int, limit: int) -> None:
@@ -170,6 +174,7 @@ def list_page(principal, cursor: int = 0, limit: int = DEFAULT_LIMIT) -> dict:
         if kind:
             events.append((entry, state, kind))
     subjects = _subjects({state["subject_id"] for _e, state, _k in events}, platform_id)
+    entries_by_record = _list_entries([entry.object_id for entry, _s, _k in events], principal)
     items = []
     for entry, state, kind in events:
         rule = types.get(state["record_type_id"])
@@ -180,8 +185,31 @@ def list_page(principal, cursor: int = 0, limit: int = DEFAULT_LIMIT) -> dict:
                                  "category": rule.category if rule else "", "status": state.get("status"),
                                  "decided_on": state.get("decided_on"), "public_from": state.get("public_from"),
                                  "public_until": state.get("public_until")},
-                      "subject": subjects.get(state["subject_id"], {"id": state["subject_id"]})})
+                      "subject": subjects.get(state["subject_id"], {"id": state["subject_id"]}),
+                      "list_entry": entries_by_record.get(entry.object_id)})
     return _page("lists", cursor, limit, items, entries[-1].seq if entries else cursor, has_more)
+
+
+def _list_entries(record_ids: list[int], principal) -> dict[int, dict[str, Any]]:
+    """For records written by the list procedure: the entry, its list type and the measures the reader's kind of
+    organisation carries out (a platform's bars and rankings, a bank's lending), so it can apply them."""
+    from ecredit.lists.models import ListEntry
+
+    current, out = policy.current(), {}
+    for entry in ListEntry.objects.filter(record_id__in=record_ids):
+        rule = current.list_type(entry.list_type)
+        measures = []
+        for code in rule.measures if rule else []:
+            measure = current.measure(code)
+            if principal.city_wide or measure.implementer.organisation_kind == principal.organisation_kind:
+                measures.append({"code": code, "name": measure.name.zh, "name_en": measure.name.en,
+                                 "kind": measure.kind, "content": measure.content,
+                                 "legal_basis": measure.legal_basis})
+        out[entry.record_id] = {"id": entry.pk, "list_type": entry.list_type, "name": rule.name.zh if rule else "",
+                                "name_en": rule.name.en if rule else "", "polarity": rule.polarity if rule else "",
+                                "decision_no": entry.decision_no, "published_on": iso(entry.published_on),
+                                "ends_on": iso(entry.ends_on), "status": entry.status, "measures": measures}
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ signing

@@ -18,6 +18,9 @@ from ecredit.kit.masking import MaskPattern
 from ecredit.kit.workdays import WorkingCalendar
 
 from . import models as m
+from .list_rules import ListRules
+from .plan_rules import PlanRules
+from .plan_rules import problems as plan_problems
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 D = TypeVar("D", bound=m.Dated)
@@ -36,6 +39,8 @@ FILES: dict[str, tuple[str, Any]] = {
     "disclosure.yaml": ("disclosure", m.DisclosureRules),
     "evaluation.yaml": ("evaluation", m.EvaluationRules),
     "marketplace.yaml": ("marketplace", m.MarketplaceRules),
+    "lists.yaml": ("lists", ListRules),
+    "plan.yaml": ("plan", PlanRules),
 }
 
 
@@ -85,6 +90,8 @@ class Policy:
     disclosure: m.DisclosureRules
     evaluation: m.EvaluationRules
     marketplace: m.MarketplaceRules
+    lists: ListRules
+    plan: PlanRules
     _validators: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -127,6 +134,15 @@ class Policy:
         """The version of notice kind `code` in force on `on`, or None for an unknown kind."""
         versions = self.disclosure.publication_kinds.get(code)
         return in_force(versions, on or dt.date.today()) if versions else None
+
+    def list_type(self, code: str, on: dt.date | None = None):
+        """The version of list type `code` in force on `on` (default today), or None for an unknown type."""
+        versions = self.lists.list_types.get(code)
+        return in_force(versions, on or dt.date.today()) if versions else None
+
+    def measure(self, code: str, on: dt.date | None = None):
+        """The version of measure `code` in force on `on` (default today)."""
+        return in_force(self.lists.measures[code], on or dt.date.today())
 
     def department(self, code: str) -> m.Department | None:
         """The plan's department with this code."""
@@ -209,6 +225,10 @@ def _cross_check(policy: Policy) -> None:
                                       f"{publisher!r} is neither an organisation kind nor 'self'")
     _check_evaluation(policy)
     _check_marketplace(policy)
+    _check_lists(policy)
+    for file, key, reason in plan_problems(policy.plan, policy.departments, policy.catalog,
+                                           policy.disclosure.publication_kinds):
+        raise PolicyError(file, key, reason)
     for name, role in policy.access.roles.items():
         if not role.reads:
             raise PolicyError("access.yaml", f"roles.{name}.reads", "a role must read at least public data")
@@ -249,6 +269,59 @@ def _check_marketplace(policy: Policy) -> None:
             if category not in policy.catalog.categories:
                 raise PolicyError("marketplace.yaml", f"figures.{index}.complaint_categories",
                                   f"no category {category!r}")
+
+
+def _check_lists(policy: Policy) -> None:
+    """List types write list records their department may submit, name known roles, grades, record types and
+    measures of the matching kind; measures name a known department as implementer."""
+    departments = {d.code: d for d in policy.departments.departments}
+    roles = set(policy.subject_roles.roles)
+    grades = {band.grade for versions in policy.evaluation.models.values() for v in versions for band in v.bands}
+    for code, versions in policy.lists.measures.items():
+        for v, version in enumerate(versions):
+            department = version.implementer.department
+            if department and department not in departments:
+                raise PolicyError("lists.yaml", f"measures.{code}.{v}.implementer", f"no department {department!r}")
+    for code, versions in policy.lists.list_types.items():
+        for v, version in enumerate(versions):
+            key = f"list_types.{code}.{v}"
+            record_type = policy.record_types.get(version.record_type)
+            if record_type is None or record_type.category != "list":
+                raise PolicyError("lists.yaml", f"{key}.record_type", f"no list record type {version.record_type!r}")
+            department = departments.get(version.department)
+            if department is None:
+                raise PolicyError("lists.yaml", f"{key}.department", f"no department {version.department!r}")
+            if not ({version.department, department.kind} & set(record_type.sources)):
+                raise PolicyError("lists.yaml", f"{key}.department",
+                                  f"{version.department!r} may not submit {version.record_type!r} records (catalog sources)")
+            for kind in version.subject_kinds:
+                if kind not in record_type.subject_kinds:
+                    raise PolicyError("lists.yaml", f"{key}.subject_kinds", f"{version.record_type!r} is not about a {kind}")
+            for role in version.roles:
+                if role not in roles:
+                    raise PolicyError("lists.yaml", f"{key}.roles", f"unknown role {role!r}")
+            for ground in version.grounds + version.exit_grounds:
+                for condition in ground.conditions:
+                    for grade in condition.grade or []:
+                        if grade not in grades:
+                            raise PolicyError("lists.yaml", f"{key}.grounds.{ground.code}", f"no grade {grade!r}")
+                    for role in condition.roles or []:
+                        if role not in roles:
+                            raise PolicyError("lists.yaml", f"{key}.grounds.{ground.code}", f"unknown role {role!r}")
+                    rule = condition.records or condition.no_records
+                    for type_code in rule.types if rule else []:
+                        if type_code not in policy.record_types:
+                            raise PolicyError("lists.yaml", f"{key}.grounds.{ground.code}", f"no record type {type_code!r}")
+                    for category in rule.categories if rule else []:
+                        if category not in policy.catalog.categories:
+                            raise PolicyError("lists.yaml", f"{key}.grounds.{ground.code}", f"no category {category!r}")
+            for measure in version.measures:
+                if measure not in policy.lists.measures:
+                    raise PolicyError("lists.yaml", f"{key}.measures", f"no measure {measure!r}")
+                for mv in policy.lists.measures[measure]:
+                    if mv.kind != version.polarity:
+                        raise PolicyError("lists.yaml", f"{key}.measures",
+                                          f"{measure!r} is a {mv.kind} measure on a {version.polarity} list")
 
 
 _current: Policy | None = None

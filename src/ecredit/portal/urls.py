@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import marketplace_views, report_views, views, widget_views
+from . import list_views, marketplace_views, report_views, views, widget_views
 
 app_name = "portal"
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("logout", views.portal_logout, name="logout"),
     path("me/", views.me, name="me"),
     path("healthz", views.healthz, name="healthz"),
+    *list_views.urlpatterns,
     *report_views.urlpatterns,
     *widget_views.urlpatterns,
 ]

@@ -26,8 +26,10 @@ from ecredit.evaluation.batch import rescore_all
 from ecredit.evaluation.tasks import batch_follows
 from ecredit.marketplace import demo as trades
 
+from . import lists as list_side
 from . import portal as portal_side
 from . import records as record_plan
+from . import supervision as supervision_side
 from . import writer
 from .world import ANCHOR, DEFAULT_SEED, FULL_COUNTS, build_world
 
@@ -51,7 +53,10 @@ class Summary:
     users: int = 0
     api_clients: int = 0
     notices: int = 0
+    progress_reports: int = 0       # progress on the plan's tasks (R18.2)
+    interviews: int = 0             # regulators' interviews of platforms (R11.3)
     scores: int = 0
+    list_entries: dict = field(default_factory=dict)  # list entries by procedure status
     trades: dict = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -85,11 +90,17 @@ def build(seed: int = DEFAULT_SEED, scale: float = 1.0, say: Callable[[str], Non
         portal_made = portal_side.write(orgs)
         summary.users += portal_made["accounts"]
         summary.notices = portal_made["notices"]
+        summary.progress_reports = supervision_side.progress(orgs)
+        summary.interviews = supervision_side.platform_interviews(orgs)
         summary.trades = trades.build(seed, scale, say)
         say(f"portal notices and subject accounts: {time.perf_counter() - started:.1f} s")
     result = rescore_all()      # one vectorised pass instead of a task per subject written
     summary.scores = result.subjects
     say(f"scored: {time.perf_counter() - started:.1f} s")
+    with transaction.atomic(), batch_follows():
+        summary.list_entries = list_side.build()   # grades are list grounds: after scoring
+    rescore_all()               # the published list records count in the grades
+    say(f"lists: {time.perf_counter() - started:.1f} s")
     summary.subjects = {"organisation": len(world.orgs) + len(world.platforms) + 2,   # + agency, logistics
                         "person": len(world.persons), "shop": len(world.shops)}
     summary.seconds = time.perf_counter() - started

@@ -31,6 +31,11 @@ TYPE_SHARES = {
     "contract_performance": 800, "tax_credit_grade": 1700,
 }
 DEFAULT_SHARE = 200
+# Types the demo writes elsewhere, through their own services, not drawn here (interviews of platforms:
+# demo/supervision.py; they concern platforms only; entries of the lists decided through the list procedure:
+# demo/lists.py publishes them).
+WRITTEN_ELSEWHERE = {"platform_interview", "red_list", "focus_list", "payment_red_list", "payment_black_list",
+                     "logistics_platform_bar"}
 # Who records are about, by type (shares of organisation / person / shop); default below.
 KIND_SHARES = {
     "admin_licence": (88, 12, 0), "admin_penalty_general": (88, 12, 0), "admin_penalty_serious": (90, 10, 0),
@@ -88,7 +93,7 @@ class Record:
 
 def allocate(policy: Policy, total: int) -> dict[str, int]:
     """Records per type summing to `total`, in catalog order, at least one of each (largest remainder)."""
-    codes = [rule.code for rule in policy.catalog.record_types]
+    codes = [rule.code for rule in policy.catalog.record_types if rule.code not in WRITTEN_ELSEWHERE]
     shares = [TYPE_SHARES.get(code, DEFAULT_SHARE) for code in codes]
     exact = [total * s / sum(shares) for s in shares]
     counts = [max(1, int(x)) for x in exact]

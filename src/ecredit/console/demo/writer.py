@@ -52,6 +52,7 @@ def organisations(pol, world: World) -> dict[str, Organisation]:
                              uscc=world.agency.uscc))
     rows.append(Organisation(code="logistics_1", name=world.logistics.name, kind=OrganisationKind.LOGISTICS,
                              uscc=world.logistics.uscc))
+    rows.append(Organisation(code="bank_1", name="南通示范农村商业银行", kind=OrganisationKind.BANK))
     Organisation.objects.bulk_create(rows)
     return {o.code: o for o in Organisation.objects.all()}
 

@@ -45,6 +45,9 @@ class Command(BaseCommand):
             f"(dated up to {demo.ANCHOR.isoformat()})",
             f"  异议 objections: {summary.objections}, 信用修复申请 repair applications: {summary.repairs}",
             f"  门户公示 portal notices: {summary.notices}, 信用评价 scores: {summary.scores:,}",
+            f"  任务进展 plan progress reports: {summary.progress_reports}, "
+            f"平台约谈 platform interviews: {summary.interviews}",
+            f"  名单 list entries by status: {summary.list_entries}",
             f"  交易 trades: {summary.trades.get('orders', 0):,} orders, {summary.trades.get('ratings', 0):,} ratings",
             f"  用户 users: {summary.users}, 接口客户端 API clients: {summary.api_clients} "
             "(logins: see `ecredit serve`)",
