@@ -276,7 +276,8 @@ def follow_records(subject_ids: Iterable[int], today: dt.date | None = None) -> 
     closing = {RecordStatus.REPAIRED: EntryStatus.REPAIRED, RecordStatus.REVOKED: EntryStatus.REVOKED,
                RecordStatus.EXPIRED: EntryStatus.EXPIRED}
     with ChainWriter() as log:
-        for entry in ListEntry.objects.select_for_update().select_related("record", "department").filter(
+        # `of`: PostgreSQL locks no nullable side of an outer join (the record).
+        for entry in ListEntry.objects.select_for_update(of=("self",)).select_related("record", "department").filter(
                 subject_id__in=ids, status=EntryStatus.PUBLISHED):
             record = entry.record
             if record is None:
