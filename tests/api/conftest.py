@@ -36,8 +36,29 @@ class World:
         return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker):
+    """The world, built once per test module inside a transaction rolled back when the module ends. Each test runs
+    in a savepoint of it (pytest-django's `db`), so every test still starts from the same fresh world."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def world(db) -> World:
+def world(_module_world, db) -> World:
+    return _module_world
+
+
+def build_world() -> World:
+    """One caller of every kind and the records, procedures, notices, trades and list entries they act on."""
     w = World()
     market = f.organisation("department", "market_regulation", name="市工商局")
     postal = f.organisation("department", "postal", name="市邮政管理局")

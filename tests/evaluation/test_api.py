@@ -18,7 +18,7 @@ from ecredit.registry import services as registry
 from ecredit.registry import shops
 from ecredit.registry.models import Subject
 from tests import factories as f
-from tests.api.conftest import CALLERS, world  # noqa: F401  (the authorisation world, reused)
+from tests.api.conftest import CALLERS, _module_world, world  # noqa: F401  (the authorisation world, reused)
 
 pytestmark = pytest.mark.django_db
 

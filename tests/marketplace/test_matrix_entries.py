@@ -7,7 +7,7 @@ import pytest
 
 from ecredit.marketplace import services as marketplace
 from ecredit.registry.models import Subject
-from tests.api.conftest import CALLERS, world  # noqa: F401  (the fixture)
+from tests.api.conftest import CALLERS, _module_world, world  # noqa: F401  (the fixture)
 
 from .conftest import order, rating
 

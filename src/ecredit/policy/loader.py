@@ -23,6 +23,8 @@ from .plan_rules import PlanRules
 from .plan_rules import problems as plan_problems
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
+# libyaml's safe loader when PyYAML was built with it: the same documents, read about ten times faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 D = TypeVar("D", bound=m.Dated)
 
 # file name -> (attribute, type). Every file here must exist; each is validated whole.
@@ -168,7 +170,7 @@ def _key(loc: Sequence[Any], data: Any) -> str:
 
 def _read(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except FileNotFoundError:
         raise PolicyError(path.name, "", "file is missing") from None
     except yaml.YAMLError as exc:
