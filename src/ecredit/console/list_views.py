@@ -526,4 +526,5 @@ def supervision_page(request):
                     for e in late.select_related("subject", "department").order_by("proposed_at", "id")[:200]]
     return render(request, "console/lists/supervision.html", dict(
         today=today, implementer_groups=implementer_groups, statuses=statuses, entry_rows=entry_rows,
-        late_tasks=late_tasks, late_entries=late_entries, city_wide=principal.city_wide))
+        late_tasks=late_tasks, late_entries=late_entries, city_wide=principal.city_wide,
+        unstaffed=joint.unstaffed_measures(today) if principal.city_wide else []))

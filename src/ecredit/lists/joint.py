@@ -57,6 +57,19 @@ def implementers(measure_code: str, on: dt.date) -> list[Organisation]:
     return list(Organisation.objects.filter(kind=implementer.organisation_kind, active=True).order_by("code"))
 
 
+def unstaffed_measures(on: dt.date) -> list[dict]:
+    """Measures of the list types in force whose implementer has no active organisation: publishing would
+    dispatch them to no one, so the credit office is shown them (a department without an account, no bank yet)."""
+    current, out = policy.current(), []
+    codes = sorted({m for code in current.lists.list_types for m in current.list_type(code, on).measures})
+    for code in codes:
+        if not implementers(code, on):
+            measure = current.measure(code, on)
+            out.append({"code": code, "name": measure.name.zh,
+                        "implementer": measure.implementer.department or measure.implementer.organisation_kind})
+    return out
+
+
 def dispatch(entry: ListEntry, rule: ListTypeVersion, log: ChainWriter, today: dt.date) -> int:
     """One task per measure of the list type and implementer, with accept and report deadlines."""
     made = 0
