@@ -37,7 +37,7 @@ import yaml
 
 from ecredit.audit.services import verify
 from ecredit.evaluation.services import rescore_subjects
-from ecredit.evaluation.tasks import batch_follows
+from ecredit.archive.signals import batch_follows
 from ecredit.kit.errors import DomainError
 from ecredit.lists import joint, services
 from ecredit.lists.models import MeasureTask

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -122,12 +122,6 @@ def _deadline(entry: ListEntry, today) -> dict | None:
         return None
     return {"label": ListEntry._meta.get_field(field).verbose_name, "date": due,
             "overdue": counts and due < today}
-
-
-def _overdue_flag(today) -> Case:
-    """An annotation: the task is past one of its deadlines today."""
-    return Case(When(joint.overdue_q(today), then=Value(True)), default=Value(False),
-                output_field=BooleanField())
 
 
 def _may_decide(entry: ListEntry, principal) -> bool:
@@ -341,7 +335,7 @@ def entry_page(request, entry_id: int):
     log_reads(principal, records, _("办理名单"), "console")
     record_type = policy.current().record_types.get(rule.record_type) if rule else None
     tasks = (MeasureTask.objects.visible_to(principal).filter(entry=entry).select_related("implementer")
-             .annotate(is_overdue=_overdue_flag(today)).order_by("measure", "implementer__code"))
+             .annotate(is_overdue=joint.overdue_flag(today)).order_by("measure", "implementer__code"))
     may_decide = _may_decide(entry, principal)
     return render(request, "console/lists/entry.html", dict(
         entry=entry, rule=rule, tag=_status_tag(entry, _polarities()),
@@ -422,10 +416,10 @@ def tasks_page(request):
     status = request.GET.get("status", "")
     if status not in ("open", *TaskStatus.values):
         status = ""
-    found = (joint.tasks_of(principal, status=status or None).filter(implementer_id=principal.organisation_id)
+    found = (joint.tasks_of(principal, status=status or None, today=today)
+             .filter(implementer_id=principal.organisation_id)
              .annotate(is_open=Case(When(status__in=TASK_OPEN, then=Value(0)), default=Value(1),
-                                    output_field=IntegerField()),
-                       is_overdue=_overdue_flag(today))
+                                    output_field=IntegerField()))
              .order_by("is_open", "-is_overdue", "accept_due", "id"))
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     type_names = _list_type_names()
@@ -515,7 +509,7 @@ def supervision_page(request):
                       for t in MeasureTask.objects.filter(joint.overdue_q(today) | Q(
                           escalated_at__isnull=False, status__in=TASK_OPEN))
                       .select_related("entry", "entry__subject", "implementer")
-                      .annotate(is_overdue=_overdue_flag(today))
+                      .annotate(is_overdue=joint.overdue_flag(today))
                       .order_by("accept_due", "id")[:200]]
     deciding = (EntryStatus.OBJECTED, EntryStatus.AWAITING_DECISION)
     late = visible.filter(Q(status=EntryStatus.PROPOSED, notice_due__lt=today)

@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-
 from django.db import transaction
 from django_tasks import task
 
+from ecredit.archive.signals import quiet
+
 CHUNK = 500
-_muted = contextvars.ContextVar("evaluation_rescore_muted", default=False)
 
 
 @task()
@@ -21,20 +19,9 @@ def rescore(subject_ids: list[int]) -> int:
     return rescore_subjects(subject_ids)
 
 
-@contextlib.contextmanager
-def batch_follows():
-    """Inside this block written records enqueue no rescoring: the caller runs a batch rescore afterwards
-    (initial loads, the demo city)."""
-    token = _muted.set(True)
-    try:
-        yield
-    finally:
-        _muted.reset(token)
-
-
 def on_records_written(sender, subject_ids, **kwargs) -> None:
     """Receiver of archive.signals.records_written: enqueue rescoring in chunks once the transaction commits."""
-    if _muted.get() or not subject_ids:
+    if quiet() or not subject_ids:
         return
     ids = sorted(subject_ids)
     for start in range(0, len(ids), CHUNK):

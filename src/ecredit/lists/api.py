@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 from pydantic import BaseModel
@@ -50,17 +49,15 @@ def _plain(value):
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
-def task_out(task: MeasureTask, principal, today=None) -> dict:
-    """A task as its implementer and supervisors see it."""
-    today = today or timezone.localdate()
+def task_out(task: MeasureTask, principal) -> dict:
+    """A task (from `joint.tasks_of`, annotated `is_overdue`) as its implementer and supervisors see it."""
     measure = policy.current().measure(task.measure)
-    overdue = MeasureTask.objects.filter(pk=task.pk).filter(joint.overdue_q(today)).exists()
     return dict(id=task.pk, entry_id=task.entry_id, list_type=task.entry.list_type, subject_id=task.entry.subject_id,
                 subject_name=display_name(task.entry.subject, principal), measure=task.measure,
                 measure_name=measure.name.zh, kind=task.kind, implementer=task.implementer.name, status=task.status,
                 accept_due=task.accept_due, report_due=task.report_due, lift_due=task.lift_due,
                 accepted_at=task.accepted_at, reported_at=task.reported_at, lifted_at=task.lifted_at,
-                result=task.result, overdue=overdue, escalated=task.escalated_at is not None)
+                result=task.result, overdue=task.is_overdue, escalated=task.escalated_at is not None)
 
 
 def entry_out(entry: ListEntry, principal) -> dict:
@@ -172,16 +169,14 @@ def tasks(request, status: str | None = None, limit: int = 200):
     limit = max(1, min(limit, 1000))
     principal = request.auth
     principal.require("measure.respond")
-    today = timezone.localdate()
-    return [task_out(t, principal, today) for t in joint.tasks_of(principal, status=status)[:limit]]
+    return [task_out(t, principal) for t in joint.tasks_of(principal, status=status)[:limit]]
 
 
 @router.post("/lists/tasks/{int:task_id}/response", response=TaskOut,
              summary="Answer a measure task: accept, report execution, decline with a reason, or lift")
 def respond(request, task_id: int, body: RespondIn):
     task = joint.respond(task_id, request.auth, action=body.action, text=body.text)
-    task = MeasureTask.objects.select_related("entry", "entry__subject", "implementer").get(pk=task.pk)
-    return task_out(task, request.auth)
+    return task_out(joint.tasks_of(request.auth).get(pk=task.pk), request.auth)
 
 
 @router.get("/lists/supervision", response=list[ImplementerOut],

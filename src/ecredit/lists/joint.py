@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterator
 
-from django.db.models import Count, F, Q
+from django.db.models import BooleanField, Case, Count, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -152,6 +152,11 @@ def overdue_q(today: dt.date) -> Q:
             | Q(status=TaskStatus.TO_LIFT, lift_due__lt=today))
 
 
+def overdue_flag(today: dt.date) -> Case:
+    """An annotation: the task is past one of its deadlines today (`overdue_q`)."""
+    return Case(When(overdue_q(today), then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
 def escalate_overdue(log: ChainWriter, today: dt.date) -> int:
     """Mark newly overdue tasks as escalated to the credit office (once each; they stay on its dashboard)."""
     count = 0
@@ -162,11 +167,12 @@ def escalate_overdue(log: ChainWriter, today: dt.date) -> int:
     return count
 
 
-def tasks_of(principal, *, status: str | None = None):
-    """Tasks the principal may see (an implementer: its own only), open ones first."""
+def tasks_of(principal, *, status: str | None = None, today: dt.date | None = None):
+    """Tasks the principal may see (an implementer: its own only), open ones first, each with `is_overdue`."""
     if not (principal.can("measure.respond") or principal.can("supervision.view")):
         principal.require("measure.respond")
-    found = MeasureTask.objects.visible_to(principal).select_related("entry", "entry__subject", "implementer")
+    found = (MeasureTask.objects.visible_to(principal).select_related("entry", "entry__subject", "implementer")
+             .annotate(is_overdue=overdue_flag(today or timezone.localdate())))
     if status == "open":
         found = found.filter(status__in=TASK_OPEN)
     elif status:

@@ -8,6 +8,8 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from .flows import NOTICE_CHANNELS
+
 
 class MeasureOut(Schema):
     code: str
@@ -45,7 +47,7 @@ class ProposeIn(Schema):
 
 
 class NoticeIn(Schema):
-    channel: Literal["written", "electronic", "in_system", "public_announcement"]
+    channel: Literal[NOTICE_CHANNELS]  # type: ignore[valid-type]
     reference: str = Field(max_length=128)
     text: str = Field(default="", max_length=2000)
 

@@ -22,9 +22,9 @@ def follow(subject_ids: list[int]) -> dict:
 
 def on_records_written(sender, subject_ids, **kwargs) -> None:
     """Receiver of archive.signals.records_written: enqueue `follow` once the transaction commits."""
-    from ecredit.evaluation.tasks import _muted
+    from ecredit.archive.signals import quiet
 
-    if _muted.get() or not subject_ids:
+    if quiet() or not subject_ids:
         return
     ids = sorted(subject_ids)
     for start in range(0, len(ids), CHUNK):

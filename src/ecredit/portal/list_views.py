@@ -30,10 +30,10 @@ def public_lists(request):
     rule = current.portal(today)
     chosen = request.GET.get("type", "")
     codes = rule.red_list_types + rule.black_list_types
-    counts = dict(_public_list_records(codes, today).values_list("record_type_id").annotate(n=Count("id")))
     shown = [chosen] if chosen in codes else codes
 
     def page():
+        counts = dict(_public_list_records(codes, today).values_list("record_type_id").annotate(n=Count("id")))
         groups = []
         for code in shown:
             records = list(_public_list_records([code], today).select_related("subject", "source")

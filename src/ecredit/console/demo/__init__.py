@@ -23,7 +23,7 @@ from ecredit import policy
 from ecredit.archive.services import sync_record_types
 from ecredit.audit.services import Actor
 from ecredit.evaluation.batch import rescore_all
-from ecredit.evaluation.tasks import batch_follows
+from ecredit.archive.signals import batch_follows
 from ecredit.marketplace import demo as trades
 
 from . import lists as list_side

@@ -19,13 +19,13 @@ from ecredit.lists import flows, joint, services
 from ecredit.lists.models import EntryStatus, ListEntry, MeasureTask, TaskStatus
 from ecredit.registry.models import Subject, SubjectKind
 
+from .writer import principal_of
+
 DRIVE_PER_TYPE = 4      # entries per list type taken through the procedure; the rest stay proposed
 
 
 def _officer(code: str) -> Principal:
-    org = Organisation.objects.get(code=code)
-    role = "credit_office_admin" if org.kind == "credit_office" else "department_officer"
-    return Principal.build(f"demo:{code}", role, org)
+    return principal_of(Organisation.objects.get(code=code))
 
 
 def build() -> dict[str, int]:
@@ -76,7 +76,7 @@ def _platform_report(at: dt.datetime) -> None:
                                    operator__kind=SubjectKind.ORGANISATION).order_by("id").first())
     if shop is None:
         return
-    principal = Principal.build("demo:platform_1", "platform_client", platform)
+    principal = principal_of(platform)
     try:
         services.propose(principal, list_type="focus_list", subject_id=shop.pk,
                          reason="该网店经平台抽检多次销售假冒商品，已下架商品并报送监管部门，建议列入重点关注名单。",
@@ -92,10 +92,7 @@ def _answer_tasks(at: dt.datetime) -> None:
     for task in MeasureTask.objects.filter(status=TaskStatus.DISPATCHED).select_related("implementer").order_by("id"):
         if task.implementer.code not in answering:
             continue
-        implementer = task.implementer
-        role = {"platform": "platform_client", "bank": "bank_client", "credit_office": "credit_office_admin"}.get(
-            implementer.kind, "department_officer")
-        principal = Principal.build(f"demo:{implementer.code}", role, implementer)
+        principal = principal_of(task.implementer)
         joint.respond(task.pk, principal, action="accept", now=at)
         if task.pk % 3:
             joint.respond(task.pk, principal, action="report", text="已按措施要求实施，并在业务系统中标记。",

@@ -36,7 +36,8 @@ from .world import ANCHOR, Org, Person, World
 
 Say = Callable[[str], None]
 ROLE_OF_KIND = {"credit_office": "credit_office_admin", "department": "department_officer",
-                "platform": "platform_client", "agency": "agency_client", "logistics": "logistics_client"}
+                "platform": "platform_client", "agency": "agency_client", "logistics": "logistics_client",
+                "bank": "bank_client"}
 
 
 class DemoError(RuntimeError):
