@@ -9,6 +9,9 @@ from ninja.errors import AuthenticationError, ValidationError
 from ecredit import __version__
 from ecredit.access.auth import PrincipalAuth
 from ecredit.archive.api import router as archive_router
+from ecredit.commitments.api import router as commitments_router
+from ecredit.compensation.api import router as compensation_router
+from ecredit.complaints.api import router as complaints_router
 from ecredit.exchange.api import router as exchange_router
 from ecredit.kit.errors import DomainError, Forbidden
 from ecredit.evaluation.api import router as evaluation_router
@@ -18,6 +21,7 @@ from ecredit.marketplace.api import router as marketplace_router
 from ecredit.portal.api import router as portal_router
 from ecredit.portal.report_api import router as report_router
 from ecredit.registry.api import router as registry_router
+from ecredit.safe_consumption.api import router as safe_consumption_router
 from ecredit.supervision.api import router as supervision_router
 
 api = NinjaAPI(
@@ -69,3 +73,7 @@ api.add_router("/", feeds_router)
 api.add_router("/", lists_router)
 api.add_router("/", marketplace_router)
 api.add_router("/", supervision_router)
+api.add_router("/", complaints_router)
+api.add_router("/", compensation_router)
+api.add_router("/", commitments_router)
+api.add_router("/", safe_consumption_router)

@@ -45,9 +45,13 @@ INSTALLED_APPS = [
     "ecredit.archive",
     "ecredit.exchange",
     "ecredit.marketplace",
+    "ecredit.complaints",
+    "ecredit.commitments",
+    "ecredit.compensation",
     "ecredit.evaluation",
     "ecredit.lists",
     "ecredit.supervision",
+    "ecredit.safe_consumption",
     "ecredit.portal",
     "ecredit.console",
 ]

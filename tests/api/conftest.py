@@ -128,6 +128,10 @@ def build_world() -> World:
     from ecredit.evaluation.batch import rescore_all
 
     rescore_all()
+    from . import matrix_commitments, matrix_compensation, matrix_complaints, matrix_safe_consumption
+
+    for module in (matrix_complaints, matrix_compensation, matrix_commitments, matrix_safe_consumption):
+        module.build(w)
     return w
 
 

@@ -8,6 +8,7 @@ from tests import factories as f
 
 from tests.marketplace.conftest import order, rating
 
+from . import matrix_commitments, matrix_compensation, matrix_complaints, matrix_safe_consumption
 from .conftest import CALLERS
 
 pytestmark = pytest.mark.django_db
@@ -159,6 +160,10 @@ MATRIX = {
         "department": "market_regulation"}, SUPERVISORS | {"other_officer": 403}),
     "platforms_compliance": ("get", "/api/v1/platforms/compliance", None, SUPERVISORS),
 }
+
+for _module in (matrix_complaints, matrix_compensation, matrix_commitments, matrix_safe_consumption):
+    assert not set(_module.ROWS) & set(MATRIX), _module.__name__
+    MATRIX |= _module.ROWS
 
 CASES = [(name, caller) for name in MATRIX for caller in CALLERS]
 

@@ -64,3 +64,8 @@ urlpatterns += [
     path("lists/tasks/<int:task_id>/action", list_views.task_action, name="list_task_action"),
     path("lists/supervision/", list_views.supervision_page, name="list_supervision"),
 ]
+
+from . import commitment_views, compensation_views, complaint_views, safe_consumption_views  # noqa: E402
+
+urlpatterns += [*complaint_views.urlpatterns, *compensation_views.urlpatterns, *commitment_views.urlpatterns,
+                *safe_consumption_views.urlpatterns]

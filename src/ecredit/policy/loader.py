@@ -18,6 +18,11 @@ from ecredit.kit.masking import MaskPattern
 from ecredit.kit.workdays import WorkingCalendar
 
 from . import models as m
+from .complaint_rules import ComplaintRules
+from .category_rules import ComplaintCategoryRules
+from .compensation_rules import CompensationRules
+from .commitment_rules import CommitmentRules
+from .safe_consumption_rules import SafeConsumptionRules
 from .list_rules import ListRules
 from .plan_rules import PlanRules
 from .plan_rules import problems as plan_problems
@@ -43,7 +48,15 @@ FILES: dict[str, tuple[str, Any]] = {
     "marketplace.yaml": ("marketplace", m.MarketplaceRules),
     "lists.yaml": ("lists", ListRules),
     "plan.yaml": ("plan", PlanRules),
+    "complaints.yaml": ("complaints", ComplaintRules),
+    "complaint_categories.yaml": ("complaint_categories", ComplaintCategoryRules),
+    "compensation.yaml": ("compensation", CompensationRules),
+    "commitments.yaml": ("commitments", CommitmentRules),
+    "safe_consumption.yaml": ("safe_consumption", SafeConsumptionRules),
 }
+
+# Rule files whose typed root checks its own references to other files (`problems(policy)`).
+EXTENSIONS = ("complaints", "complaint_categories", "compensation", "commitments", "safe_consumption")
 
 
 class PolicyError(Exception):
@@ -94,6 +107,11 @@ class Policy:
     marketplace: m.MarketplaceRules
     lists: ListRules
     plan: PlanRules
+    complaints: ComplaintRules
+    complaint_categories: ComplaintCategoryRules
+    compensation: CompensationRules
+    commitments: CommitmentRules
+    safe_consumption: SafeConsumptionRules
     _validators: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -231,6 +249,9 @@ def _cross_check(policy: Policy) -> None:
     for file, key, reason in plan_problems(policy.plan, policy.departments, policy.catalog,
                                            policy.disclosure.publication_kinds):
         raise PolicyError(file, key, reason)
+    for attr in EXTENSIONS:
+        for file, key, reason in getattr(policy, attr).problems(policy):
+            raise PolicyError(file, key, reason)
     for name, role in policy.access.roles.items():
         if not role.reads:
             raise PolicyError("access.yaml", f"roles.{name}.reads", "a role must read at least public data")

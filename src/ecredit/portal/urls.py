@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from . import list_views, marketplace_views, report_views, views, widget_views
+from . import (commitment_views, complaint_views, list_views, marketplace_views, report_views,
+               safe_consumption_views, views, widget_views)
 
 app_name = "portal"
 urlpatterns = [
@@ -23,4 +24,7 @@ urlpatterns = [
     *list_views.urlpatterns,
     *report_views.urlpatterns,
     *widget_views.urlpatterns,
+    *complaint_views.urlpatterns,
+    *commitment_views.urlpatterns,
+    *safe_consumption_views.urlpatterns,
 ]

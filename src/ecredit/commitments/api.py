@@ -1,0 +1,7 @@
+"""信用承诺 API."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["commitments"])

@@ -1,0 +1,7 @@
+"""先行赔付 API."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["compensation"])

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ComplaintsConfig(AppConfig):
+    name = "ecredit.complaints"
+    verbose_name = "投诉举报"

@@ -1,0 +1,5 @@
+"""Console pages: commitment."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Console pages: compensation."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Console pages: complaint."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Console pages: safe_consumption."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Portal pages: commitment."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Portal pages: complaint."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

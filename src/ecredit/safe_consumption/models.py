@@ -1,0 +1,1 @@
+""""放心消费" (safe consumption) merchants: enrolment, criteria from the policy files, the public list."""
