@@ -21,6 +21,7 @@ class OrganisationKind(models.TextChoices):
     AGENCY = "agency", _("信用服务机构")
     LOGISTICS = "logistics", _("寄递物流企业")
     BANK = "bank", _("银行等金融机构")
+    HOTLINE = "hotline", _("投诉举报热线工作机构")
     SUBJECT = "subject", _("信用主体本人")
     PUBLIC = "public", _("社会公众")
 
