@@ -242,3 +242,30 @@ def decide_repair(application_id: int, principal, *, approve: bool, decision: st
         with ChainWriter(now) as log:
             services.save_logged(record, log, principal.actor, "repaired", f"repair {application.pk}: {decision}")
     return application
+
+
+@logged_write
+def restore_for_maximum_period(record_id: int, principal, *, reason: str) -> CreditRecord | None:
+    """A credit-repair commitment was broken: put the repaired record back in public view until the end of its
+    maximum publicity period, with no early repair again (the national commitment record template, DOMAIN.md).
+    By the record's source or the credit office. None when that period is already over (nothing to restore)."""
+    principal.require("repair.handle")
+    record = services.locked_record(record_id, principal)
+    services.require_source(record, principal)
+    if record.status != RecordStatus.REPAIRED:
+        raise Conflict(_("该记录未经信用修复，无需恢复公示"), code="not_repaired")
+    if not (reason or "").strip():
+        raise ValidationFailed(_("请说明恢复公示的理由"), field="reason", code="required")
+    # The longest window of the record as decided, ignoring an early removal that the repair brought.
+    details = {k: v for k, v in (record.details or {}).items() if not k.startswith("removal_")}
+    window = services.publicity_window(record.record_type_id, record.decided_on, details)
+    today = timezone.localdate()
+    if window.public_until is None or window.public_until < today:
+        return None
+    record.status = RecordStatus.ACTIVE
+    record.public_from, record.public_until = window.public_from, window.public_until
+    record.repair_from = window.public_until
+    record.publicity_basis = (_("违背信用修复承诺，按最长期限恢复公示，不得提前修复；") + window.basis)[:300]
+    with ChainWriter() as log:
+        services.save_logged(record, log, principal.actor, "repair_revoked", reason[:2000])
+    return record

@@ -265,11 +265,6 @@ def court_debtor(c: Ctx) -> tuple[dict, str]:
     return details, f"被{court}纳入失信被执行人名单（{details['case_no']}）"
 
 
-def _commitment_code(c: Ctx) -> str:
-    """6-digit region, 8-digit date, 6-digit serial (the national commitment template)."""
-    return f"{c.subject.region or c.policy.regions.city.code}{c.decided_on:%Y%m%d}{c.serial % 1_000_000:06d}"
-
-
 def commitment(c: Ctx) -> tuple[dict, str]:
     kind, matter, content = c.rng.choice(words.COMMITMENT_MATTERS)
     industry = getattr(c.subject, "industry", "") or getattr(getattr(c.subject, "operator", None),
@@ -278,7 +273,9 @@ def commitment(c: Ctx) -> tuple[dict, str]:
     until = years_later(c.decided_on, c.rng.choice((1, 2, 3)))
     status = "in_progress" if until >= ANCHOR else \
         "fulfilled" if c.rng.random() < 0.9 else "partially_fulfilled"
-    details = {"commitment_code": _commitment_code(c), "commitment_type": kind, "matter": matter,
+    # Commitments departments sent from their own systems carry no code: codes are issued only by the
+    # commitments app, so a made-up one could collide with a real commitment's code.
+    details = {"commitment_type": kind, "matter": matter,
                "content": content, "accepted_by": c.authority(), "valid_until": until.isoformat(),
                "performance_status": status, "visibility": "public"}
     return details, f"作出“{matter}”"
@@ -290,7 +287,7 @@ def commitment_breach(c: Ctx) -> tuple[dict, str]:
     facts = {"tolerance_acceptance": "承诺30日内补齐食品经营许可材料，逾期未补齐",
              "certification": "承诺的经营场所使用证明经核查与事实不符",
              "credit_repair": "信用修复后再次发生同类违法行为"}.get(kind, "承诺诚信经营后被查实存在虚假宣传行为")
-    details = {"commitment_code": _commitment_code(c), "commitment_type": kind, "breach_facts": facts,
+    details = {"commitment_type": kind, "breach_facts": facts,
                "performance_status": c.rng.choice(("partially_fulfilled", "not_fulfilled")),
                "decided_by": c.authority(), "decision_no": c.doc_no("信"),
                "measures": "终止办理相关事项，记入信用档案" if kind != "credit_repair" else "恢复公示原失信信息",
