@@ -41,3 +41,25 @@ def test_platform_signs_and_anyone_verifies(cast):
     assert refused.status_code == 422 and refused.json()["field"] == "matter"
     listed = Client().get("/api/v1/commitments", {"q": "甲电商平台"}).json()
     assert [c["code"] for c in listed] == [code]
+
+
+def test_a_retried_signing_request_signs_once(cast):
+    token = f.client_token(cast.orgs["platform"], "platform_client")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    body = {"commitment_type": "industry_self_discipline", "subject_id": cast.subjects["shop"].pk,
+            "client_ref": "REQ-2026-0001"}
+    first = api.post("/api/v1/commitments", body, content_type="application/json")
+    again = api.post("/api/v1/commitments", body, content_type="application/json")
+    assert (first.status_code, again.status_code) == (201, 200), again.content
+    assert first.json()["code"] == again.json()["code"] and Commitment.objects.count() == 1
+    other = api.post("/api/v1/commitments", {"commitment_type": "voluntary", "client_ref": "REQ-2026-0001"},
+                     content_type="application/json")
+    assert other.status_code == 409 and other.json()["field"] == "client_ref"
+    # Without a request id every request signs (the behaviour callers that do not retry rely on).
+    plain = {"commitment_type": "voluntary"}
+    assert api.post("/api/v1/commitments", plain, content_type="application/json").status_code == 201
+    assert api.post("/api/v1/commitments", plain, content_type="application/json").status_code == 201
+    assert Commitment.objects.count() == 3
+    from ecredit.audit.services import verify
+
+    assert verify().ok                      # the request id is in the logged state of its commitment

@@ -18,7 +18,7 @@ from ecredit.commitments.models import Commitment, Fulfilment, Status, Visibilit
 from ecredit.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tests import factories as f
 
-from .conftest import ATTESTED, DISTRICT
+from .conftest import ATTESTED, DISTRICT, at
 
 pytestmark = pytest.mark.django_db
 
@@ -247,6 +247,11 @@ def test_expiry(cast):
     assert flows.assess(short.code, cast["postal"], fulfilment="fulfilled", text="期满已履行").fulfilment == "fulfilled"
     with pytest.raises(Conflict):
         flows.assess(never_accepted.code, cast["officer"], fulfilment="fulfilled", text="未受理")
+    # One whose term ended before the daily pass ran is not accepted either.
+    late = signed(cast, valid_until=today + dt.timedelta(days=1))
+    with pytest.raises(Conflict) as refused:
+        flows.accept(late.code, cast["officer"], now=at(today + dt.timedelta(days=2)))
+    assert refused.value.code == "expired" and late.code not in public_codes()
 
 
 def test_inbox_and_overdue(cast):
@@ -258,3 +263,33 @@ def test_inbox_and_overdue(cast):
     assert flows.overdue(cast["officer"], in_force.assessment_due + dt.timedelta(days=1)).get() == in_force
     with pytest.raises(Forbidden):
         flows.inbox(cast["company"])
+
+
+def test_the_inbox_offers_only_what_the_organisation_may_assess(cast):
+    by_office = signed(cast, "company", "industry_self_discipline", accepted_by="credit_office")
+    by_office = flows.accept(by_office.code, cast["admin"])
+    collected = services.sign(cast["platform"], commitment_type="industry_self_discipline",
+                              subject_id=cast.subjects["shop"].pk)
+    voluntary = signed(cast, "logistics", "voluntary")
+    by_market = flows.accept(signed(cast).code, cast["officer"])
+    for who in ("officer", "postal"):
+        listed = set(flows.inbox(cast[who])["to_assess"])
+        for c in (by_office, collected, voluntary, by_market):
+            assert (c in listed) == flows.may_assess(c, cast[who]), (who, c.commitment_type)
+    # The credit office assesses what it accepted; departments supervise what nobody (or a platform) accepted.
+    assert by_office not in set(flows.inbox(cast["officer"])["to_assess"])
+    assert {collected, voluntary} <= set(flows.inbox(cast["postal"])["to_assess"])
+    assert by_market not in set(flows.inbox(cast["postal"])["to_assess"])
+    assert set(flows.inbox(cast["admin"])["to_assess"]) == {by_office, collected, voluntary, by_market}
+
+
+def test_a_merchant_names_only_its_own_platform_to_accept(cast):
+    own = signed(cast, "company", "industry_self_discipline", accepted_by="platform_1")
+    assert own.accepted_by == cast.orgs["platform"]
+    with pytest.raises(ValidationFailed) as refused:
+        signed(cast, "company", "industry_self_discipline", accepted_by="platform_2")
+    assert (refused.value.field, refused.value.code) == ("accepted_by", "not_on_platform")
+    # The other platform therefore never sees it waiting, nor accepts it.
+    with pytest.raises(NotFound):
+        flows.accept(own.code, cast["other_platform"])
+    assert flows.accept(own.code, cast["platform"]).status == Status.IN_FORCE

@@ -68,10 +68,14 @@ def test_subject_signs_from_its_own_account(cast):
     refused = own.post("/me/commitments/", {"commitment_type": "approval_substitute", "matter": "",
                                             "accepted_by": "market_regulation"})
     assert refused.status_code == 422 and "请填写承诺事项" in refused.content.decode()
-    response = own.post("/me/commitments/", {"commitment_type": "approval_substitute", "matter": "食品经营许可证核发",
-                                             "accepted_by": "market_regulation"})
+    token = form.split('name="client_ref" value="')[1].split('"')[0]
+    signing = {"commitment_type": "approval_substitute", "matter": "食品经营许可证核发",
+               "accepted_by": "market_regulation", "client_ref": token}
+    response = own.post("/me/commitments/", signing)
+    again = own.post("/me/commitments/", signing)            # the form submitted twice signs once
     c = Commitment.objects.get()
     assert response.status_code == 302 and response.url == f"/commitments/{c.code}/"
+    assert again.url == response.url
     assert c.signed_by == "user:self_company-subject_account" and c.status == Status.SIGNED
     assert c.code in own.get("/me/commitments/").content.decode()
     own.post(f"/me/commitments/{c.code}/withdraw", {"reason": "改为一般程序办理"})

@@ -187,7 +187,8 @@ def test_filing_is_idempotent_by_the_platforms_claim_id(world):
 @pytest.mark.parametrize("field, value", [("amount_fen", 0), ("amount_fen", -5), ("amount_fen", 10**9),
                                           ("amount_fen", 12.5), ("basis", "unknown"), ("harms", []),
                                           ("harms", ["nonsense"]), ("consumer_phone", "12345"), ("facts", "坏"),
-                                          ("claim_id", ""), ("merchant_uscc", "91320600ABC")])
+                                          ("claim_id", ""), ("claim_id", "complaint:12315-2026-1"),
+                                          ("merchant_uscc", "91320600ABC")])
 def test_bad_claims_are_refused_naming_the_field(world, field, value):
     with pytest.raises(ValidationFailed) as error:
         world.claim(**{field: value})
@@ -290,3 +291,44 @@ def test_a_tampered_ledger_is_found(world):
     assert not verify().ok
     with pytest.raises(CommandError):
         call_command("compensation-daily")
+
+
+def test_a_payment_reference_is_one_payment(world):
+    world.fund(deposit=100000)
+    first, second = world.claim(amount_fen=1000), world.claim(amount_fen=2000)
+    for claim in (first, second):
+        flows.accept(claim.pk, world.platform)
+    flows.pay(first.pk, world.platform, reference_no="PAY-1")
+    # Sent again, it is the same payment (not "already paid"); on another claim it is refused, saying why.
+    assert flows.pay(first.pk, world.platform, reference_no="PAY-1").paid_fen == 1000
+    with pytest.raises(Conflict) as error:
+        flows.pay(second.pk, world.platform, reference_no="PAY-1")
+    assert (error.value.code, error.value.field) == ("reference_reused", "reference")
+    assert CompensationClaim.objects.get(pk=second.pk).status == ClaimStatus.ACCEPTED
+    assert LedgerTransaction.objects.filter(kind="payout").count() == 1
+    assert ProtectionFund.objects.get().balance_fen == 99000
+
+
+def test_a_repayment_reference_of_another_claim_is_refused_not_ignored(world):
+    first, second = world.claim(amount_fen=1000), world.claim(amount_fen=1000)
+    for claim in (first, second):
+        flows.accept(claim.pk, world.platform)
+        flows.pay(claim.pk, world.platform)
+    flows.record_recovery(first.pk, world.platform, amount_fen=500, reference_no="R1")
+    with pytest.raises(Conflict) as error:
+        flows.record_recovery(second.pk, world.platform, amount_fen=500, reference_no="R1")
+    assert error.value.code == "reference_reused"
+    with pytest.raises(Conflict):               # the same reference with another amount
+        flows.record_recovery(first.pk, world.platform, amount_fen=400, reference_no="R1")
+    assert CompensationClaim.objects.get(pk=second.pk).recovered_fen == 0
+    assert ledger.problems() == []
+
+
+def test_the_same_fund_terms_sent_again_record_nothing_new(world):
+    world.fund(minimum=10000)
+    entries = ChangeLogEntry.objects.count()
+    world.fund(minimum=10000)
+    assert ChangeLogEntry.objects.count() == entries
+    world.fund(minimum=20000)                                       # an amendment is recorded
+    assert ChangeLogEntry.objects.filter(action="amend_terms").count() == 1
+    assert ProtectionFund.objects.get().agreed_minimum_fen == 20000

@@ -79,14 +79,15 @@ def list_commitments(request, q: str = "", commitment_type: str = "", status: st
     return [commitment_out(c, principal) for c in found]
 
 
-@router.post("/commitments", response={201: CommitmentDetailOut},
-             summary="Sign a commitment in standard format (own account, platform or logistics client)")
+@router.post("/commitments", response={200: CommitmentDetailOut, 201: CommitmentDetailOut},
+             summary="Sign a commitment in standard format (own account, platform or logistics client); "
+                     "re-sending the same client_ref is idempotent")
 def sign(request, body: SignIn):
-    c = services.sign(request.auth, commitment_type=body.commitment_type, subject_id=body.subject_id,
-                      matter=body.matter, accepted_by=body.accepted_by, valid_until=body.valid_until,
-                      visibility=body.visibility, record_id=body.record_id,
-                      repair_application_id=body.repair_application_id)
-    return Status(201, _detail(c.code, request.auth))
+    c, created = services.sign_once(
+        request.auth, client_ref=body.client_ref, commitment_type=body.commitment_type,
+        subject_id=body.subject_id, matter=body.matter, accepted_by=body.accepted_by, valid_until=body.valid_until,
+        visibility=body.visibility, record_id=body.record_id, repair_application_id=body.repair_application_id)
+    return Status(201 if created else 200, _detail(c.code, request.auth))
 
 
 @router.post("/commitments/verify", response=VerificationOut, auth=None,

@@ -56,6 +56,9 @@ def accept(code: str, principal, *, accept: bool = True, reason: str = "", now: 
         raise Forbidden(_("只有承诺受理单位或信用办可以受理"))
     _require_status(c, Status.SIGNED)
     now = now or timezone.now()
+    if accept and c.valid_until < timezone.localdate(now):
+        # The daily pass may not have expired it yet; a commitment whose term is over never takes effect.
+        raise Conflict(_("该承诺已于{date}到期，不能受理").format(date=c.valid_until), code="expired")
     if accept:
         take_effect(c, principal, principal.label, now)
         return c
@@ -71,8 +74,11 @@ def withdraw(code: str, principal, *, reason: str, now: dt.datetime | None = Non
     """The signer withdraws a commitment not yet accepted (it is then handled the ordinary way)."""
     principal.require("commitment.sign")
     c = commitment_for(code, principal, lock=True)
-    signer = (principal.acts_as_subject and principal.subject_id in (c.subject_id, c.subject.operator_id)) or (
-        not principal.acts_as_subject and principal.organisation_id in (c.signed_by_org_id, c.collected_by_id))
+    # Both sides compare real ids: a missing one (None) must never match a commitment's empty field.
+    signer = (principal.acts_as_subject and principal.subject_id is not None
+              and principal.subject_id in (c.subject_id, c.subject.operator_id)) or (
+        not principal.acts_as_subject and principal.organisation_id is not None
+        and principal.organisation_id in (c.signed_by_org_id, c.collected_by_id))
     if not signer:
         raise Forbidden(_("只有签署人可以撤回信用承诺"))
     _require_status(c, Status.SIGNED)
@@ -162,18 +168,27 @@ def inbox(principal) -> dict[str, QuerySet]:
         to_accept = to_accept.filter(accepted_by_id=principal.organisation_id)
     pending = visible.filter(status__in=PUBLISHED, published_on__isnull=False, fulfilment=Fulfilment.PENDING)
     if not principal.city_wide:
-        own = Q(accepted_by_id=principal.organisation_id)
-        others = Q(accepted_by__isnull=True) | ~Q(accepted_by__kind=principal.organisation_kind)
-        pending = pending.filter(own | others) if principal.organisation_kind in _assessing_kinds() else \
-            pending.none()
+        pending = pending.filter(_assessable_q(principal))
     return {"to_accept": to_accept.order_by("signed_at"), "to_assess": pending.order_by("assessment_due", "id")}
 
 
-def _assessing_kinds() -> set[str]:
+def _assessable_q(principal) -> Q:
+    """What `may_assess` lets a (not city-wide) organisation assess, as a query, type by type: its own
+    acceptances, and those accepted by nobody or by a kind that does not assess. (An inbox that listed a
+    commitment accepted by the credit office to a department would offer a step the department is refused.)"""
     from ecredit import policy
 
-    return {kind for versions in policy.current().commitments.types.values() for v in versions
-            for kind in v.assessors}
+    found = Q(pk__in=[])
+    if principal.organisation_id is None:
+        return found
+    for code in policy.current().commitments.types:
+        rule = type_rule(code)
+        if principal.organisation_kind not in rule.assessors:
+            continue
+        found |= Q(commitment_type=code) & (Q(accepted_by_id=principal.organisation_id)
+                                            | Q(accepted_by__isnull=True)
+                                            | ~Q(accepted_by__kind__in=rule.assessors))
+    return found
 
 
 @logged_write

@@ -63,6 +63,8 @@ PERFORMANCE_STATUS = {Fulfilment.PENDING: "in_progress", Fulfilment.FULFILLED: "
 
 
 class CommitmentQuerySet(models.QuerySet):
+    """Commitments, scoped by visibility and by who signed, collected, accepted or assessed them."""
+
     def visible_to(self, principal) -> "CommitmentQuerySet":
         """Commitments the principal may see: the credit office all; everyone the published public ones;
         those who read authorised data also the published restricted ones; the signer's own account, the
@@ -151,6 +153,9 @@ class Commitment(models.Model):
     repair_application = models.ForeignKey("archive.RepairApplication", on_delete=models.PROTECT, null=True,
                                            blank=True, related_name="commitments", verbose_name=_("信用修复申请"))
     restored_until = models.DateField(_("恢复公示至"), null=True, blank=True)
+    # The signer's own id of its signing request (an API client's, or a form's): the same id sent again is the
+    # same commitment, so a retried request or a form submitted twice signs once.
+    client_ref = models.CharField(_("签署请求编号"), max_length=64, blank=True, default="")
     updated_at = models.DateTimeField(_("更新时间"))
     log_seq = models.BigIntegerField(_("日志序号"), null=True)
 
@@ -162,6 +167,8 @@ class Commitment(models.Model):
         ordering = ["-signed_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["region", "signed_on", "serial"], name="commitment_serial_per_day"),
+            models.UniqueConstraint(fields=["signed_by", "client_ref"], condition=~Q(client_ref=""),
+                                    name="commitment_client_ref_once"),
             # A repair commitment names the record it repairs.
             models.CheckConstraint(condition=~Q(commitment_type="credit_repair") | Q(repaired_record__isnull=False),
                                    name="repair_commitment_names_record"),

@@ -49,6 +49,8 @@ class SignIn(Schema):
     visibility: Literal["public", "restricted", "not_public"] | None = None
     record_id: int | None = None           # credit repair: the record repaired
     repair_application_id: int | None = None
+    client_ref: str = Field(default="", max_length=64,
+                            description="your id of this signing request: sent again, it signs nothing new")
 
 
 class AcceptIn(Schema):

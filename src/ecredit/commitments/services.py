@@ -22,7 +22,7 @@ from ecredit import policy
 from ecredit.access.models import Organisation, OrganisationKind
 from ecredit.archive.models import CreditRecord, RepairApplication
 from ecredit.audit.services import Actor, ChainWriter, logged_write, record_accesses, state_text
-from ecredit.kit.errors import Forbidden, NotFound, ValidationFailed
+from ecredit.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ecredit.policy.commitment_rules import CommitmentTypeVersion
 from ecredit.registry.models import Subject, SubjectKind
 from ecredit.registry.services import display_name
@@ -55,12 +55,16 @@ def _value(value: Any) -> Any:
 def commitment_state(c: Commitment | dict) -> str:
     """Canonical state of a commitment as the change log keeps it."""
     get = c.get if isinstance(c, dict) else lambda k: getattr(c, k)
-    return state_text({k: _value(get(k)) for k in STATE_FIELDS})
+    state = {k: _value(get(k)) for k in STATE_FIELDS}
+    if get("client_ref"):    # only when given, so the states logged before the field existed still verify
+        state["client_ref"] = get("client_ref")
+    return state_text(state)
 
 
 def iter_states() -> Iterator[tuple[int, str]]:
     """(id, state) of every commitment, for `ecredit verify-log`."""
-    for row in Commitment.objects.order_by("id").values("id", *STATE_FIELDS).iterator(chunk_size=2000):
+    rows = Commitment.objects.order_by("id").values("id", "client_ref", *STATE_FIELDS)
+    for row in rows.iterator(chunk_size=2000):
         yield row["id"], commitment_state(row)
 
 
@@ -175,9 +179,18 @@ def check_signer(subject: Subject, rule: CommitmentTypeVersion) -> None:
                                code="role_not_allowed")
 
 
-def _acceptor(rule: CommitmentTypeVersion, code: str, collector, repaired: CreditRecord | None):
+def _trades_on(subject: Subject, platform_org: Organisation) -> bool:
+    """Whether the subject is a shop on this platform, or runs one there."""
+    if not platform_org.uscc:
+        return False
+    shops = Subject.objects.filter(kind=SubjectKind.SHOP, platform__uscc=platform_org.uscc)
+    return shops.filter(Q(pk=subject.pk) | Q(operator=subject)).exists()
+
+
+def _acceptor(rule: CommitmentTypeVersion, code: str, collector, repaired: CreditRecord | None,
+              subject: Subject):
     """The organisation that accepts: the collecting platform; a repaired record's source (or the credit office);
-    otherwise the one the signer names, of a kind the type allows."""
+    otherwise the one the signer names, of a kind the type allows (a platform only for its own merchants)."""
     if not rule.needs_acceptance:
         return None
     if collector is not None:
@@ -192,6 +205,8 @@ def _acceptor(rule: CommitmentTypeVersion, code: str, collector, repaired: Credi
     if org is None or org.kind not in rule.acceptors:
         raise ValidationFailed(_("“{code}”不能受理此类信用承诺").format(code=code), field="accepted_by",
                                code="bad_acceptor")
+    if org.kind == OrganisationKind.PLATFORM and not _trades_on(subject, org):
+        raise ValidationFailed(_("平台只受理在本平台经营的商家的信用承诺"), field="accepted_by", code="not_on_platform")
     return org
 
 
@@ -249,13 +264,51 @@ def assessment_due(rule: CommitmentTypeVersion, valid_until: dt.date) -> dt.date
     return policy.current().calendar.add_working_days(valid_until, rule.assess_within_working_days).due
 
 
+def client_reference(value: Any) -> str:
+    """A signing request's id as its sender gave it (up to 64 visible characters), or empty."""
+    value = str(value or "").strip()
+    if len(value) > 64 or any(ch.isspace() for ch in value):
+        raise ValidationFailed(_("请求编号应为不含空格的64个字符以内"), field="client_ref", code="bad_client_ref")
+    return value
+
+
+def _same_request(c: Commitment, request: dict[str, Any]) -> bool:
+    """Whether a request names nothing that differs from the commitment already signed under its id (what it
+    leaves out was filled in by the defaults the first time)."""
+    given = {"commitment_type": c.commitment_type, "subject_id": c.subject_id, "matter": c.matter,
+             "accepted_by": c.accepted_by.code if c.accepted_by_id else "", "valid_until": c.valid_until,
+             "visibility": c.visibility, "record_id": c.repaired_record_id,
+             "repair_application_id": c.repair_application_id}
+    asked = {name: value.strip() if isinstance(value, str) else value for name, value in request.items()}
+    return all(value in (None, "") or value == given[name] for name, value in asked.items() if name in given)
+
+
+@logged_write
+def sign_once(principal, *, client_ref: str = "", now: dt.datetime | None = None,
+              **request: Any) -> tuple[Commitment, bool]:
+    """`sign`, idempotent by the signer's own request id: the same id sent again with the same request
+    returns the commitment already signed (and False); with another request it is refused. No id: `sign`."""
+    principal.require("commitment.sign")
+    ref = client_reference(client_ref)
+    if ref:
+        existing = Commitment.objects.select_related("accepted_by").filter(signed_by=principal.label,
+                                                                           client_ref=ref).first()
+        if existing is not None:
+            if not _same_request(existing, request):
+                raise Conflict(_("请求编号 {ref} 已用于另一份信用承诺（{code}）").format(ref=ref, code=existing.code),
+                               field="client_ref", code="client_ref_reused")
+            return existing, False
+    return sign(principal, client_ref=ref, now=now, **request), True
+
+
 @logged_write
 def sign(principal, *, commitment_type: str, subject_id: int | None = None, matter: str = "",
          accepted_by: str = "", valid_until: dt.date | None = None, visibility: str | None = None,
-         record_id: int | None = None, repair_application_id: int | None = None,
+         record_id: int | None = None, repair_application_id: int | None = None, client_ref: str = "",
          now: dt.datetime | None = None) -> Commitment:
     """Sign a commitment in the type's standard format: allocate its code, render and sign its text. One that
-    needs no acceptance, or that a platform collects from its merchant, takes effect and is published at once."""
+    needs no acceptance, or that a platform collects from its merchant, takes effect and is published at once.
+    (Callers that may send a request twice use `sign_once` with their request id.)"""
     principal.require("commitment.sign")
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -272,13 +325,13 @@ def sign(principal, *, commitment_type: str, subject_id: int | None = None, matt
         or rule.default_matter
     own_org = Organisation.objects.filter(pk=principal.organisation_id).first()
     collector = own_org if collected else None
-    acceptor = _acceptor(rule, accepted_by, collector, repaired)
+    acceptor = _acceptor(rule, accepted_by, collector, repaired, subject)
     c = Commitment(commitment_type=commitment_type, subject=subject, signed_by=principal.label,
                    signed_by_org=own_org, collected_by=collector, template_version=template_version(
                        commitment_type, rule), policy_version=policy.current().version, matter=matter,
                    accepted_by=acceptor, visibility=_visibility(rule, visibility, subject, today), signed_at=now,
                    signed_on=today, valid_until=_valid_until(rule, valid_until, today), repaired_record=repaired,
-                   repair_application=application)
+                   repair_application=application, client_ref=client_reference(client_ref))
     c.assessment_due = assessment_due(rule, c.valid_until)
     c.region = signing.region_for(subject)
     c.serial = signing.allocate_serial(c.region, today)
@@ -355,8 +408,8 @@ def is_public(c: Commitment) -> bool:
 
 
 def log_reads(principal, items: Iterable[Commitment], purpose: str, channel: str) -> None:
-    """Access-log the commitments the public would not see, one entry per subject (the subject's own reads and
-    the system's are not logged)."""
+    """Access-log the commitments the public would not see, one entry per subject (the subject's own reads are
+    not logged)."""
     subjects = {c.subject_id for c in items if not is_public(c) and c.subject_id != principal.subject_id}
     if subjects:
         record_accesses(principal.actor, sorted(subjects), "credit_commitments", purpose or "查阅信用承诺", channel)

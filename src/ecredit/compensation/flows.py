@@ -29,13 +29,16 @@ from ecredit.registry import services as registry
 from ecredit.registry.models import Subject, SubjectKind
 
 from . import ledger
-from .models import (RECOVERING, Account, ClaimOrigin, ClaimStatus, ClaimStep, CompensationClaim, TransactionKind)
+from .models import (RECOVERING, Account, ClaimOrigin, ClaimStatus, ClaimStep, CompensationClaim,
+                     LedgerTransaction, TransactionKind)
 from .services import (CLAIM_FIELDS, CLAIM_MODEL, FUND_FIELDS, FUND_MODEL, STEP_FIELDS, STEP_MODEL, amount,
                        claim_for, consumer_aad, locked_fund, object_state, platform_of, reference, same_again,
                        money, save_logged, text, working_day_deadline, yuan)
 
 PHONE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 PAY_SOURCES = ("auto", "fund", "own")
+# A department's claim is keyed by its complaint's number after this prefix; a platform's by its own id.
+COMPLAINT_KEY = "complaint:"
 
 
 def _require_status(claim: CompensationClaim, *allowed: str) -> None:
@@ -61,6 +64,26 @@ def _own_claim(claim_id: int, principal) -> CompensationClaim:
     if claim.platform_id != platform.pk:  # visible_to already hides others' claims; said again for clarity
         raise Forbidden(_("只能办理本平台的先行赔付申请"))
     return claim
+
+
+def _posted_before(claim: CompensationClaim, kind: str, ref: str, amount_fen: int | None = None,
+                   account: str = Account.FUND) -> bool:
+    """True when this claim already has the `kind` transaction with the platform's reference `ref` (the same
+    step sent again); Conflict when the reference was used for another claim (or, with `amount_fen`, another
+    amount). A reference is unique per platform and kind, so without this check the second use would fail
+    in the database instead of telling the caller why."""
+    if not ref:
+        return False
+    earlier = LedgerTransaction.objects.filter(platform_id=claim.platform_id, kind=kind,
+                                               reference=ref).first()
+    if earlier is None:
+        return False
+    if earlier.claim_id != claim.pk:
+        raise Conflict(_("流水号 {ref} 已用于另一先行赔付申请").format(ref=ref), field="reference",
+                       code="reference_reused")
+    if amount_fen is not None:
+        same_again(claim.platform_id, kind, ref, amount_fen, account)   # Conflict for another amount
+    return True
 
 
 def _coded(kind: str, code: str, field: str, on: dt.date):
@@ -126,10 +149,13 @@ def file_claim(principal, *, claim_id: str = "", platform_uscc: str = "", shop_i
     claim_id, complaint_ref = str(claim_id or "").strip(), str(complaint_ref or "").strip()
     if origin == ClaimOrigin.PLATFORM:
         claim_id = text(claim_id, "claim_id", 1, 64)
+        if claim_id.startswith(COMPLAINT_KEY):   # the keys of claims forwarded from complaints
+            raise ValidationFailed(_("申请编号不能以“{prefix}”开头").format(prefix=COMPLAINT_KEY), field="claim_id",
+                                   code="bad_claim_id")
         key = claim_id
     else:
         complaint_ref = text(complaint_ref, "complaint_ref", 1, 64)
-        key = f"complaint:{complaint_ref}"
+        key = f"{COMPLAINT_KEY}{complaint_ref}"
     amount_fen = amount(amount_fen, "amount_fen")
     if amount_fen > procedure.max_claim_fen:
         raise ValidationFailed(_("请求金额超过 {most} 分，请核对金额单位（分）").format(most=procedure.max_claim_fen),
@@ -231,12 +257,16 @@ def pay(claim_id: int, principal, *, source: str = "auto", amount_fen: int | Non
         now: dt.datetime | None = None) -> CompensationClaim:
     """Pay the consumer the accepted amount, in full: from the fund (`fund`), from the platform's own money
     (`own`), or the fund as far as it goes and the rest from own money (`auto`). The payment becomes the
-    merchant's debt to the platform (消费者权益保护法第四十四条: 赔偿后有权追偿)."""
+    merchant's debt to the platform (消费者权益保护法第四十四条: 赔偿后有权追偿). The same payment reference sent
+    again is the same payment."""
     if source not in PAY_SOURCES:
         raise ValidationFailed(_("支付来源应为 auto、fund 或 own"), field="source", code="bad_source")
     platform = platform_of(principal)
     fund = locked_fund(platform.pk)          # the fund before the claim: the lock order of every money step
     claim = _own_claim(claim_id, principal)
+    ref = reference(reference_no, "reference")
+    if _posted_before(claim, TransactionKind.PAYOUT, ref):
+        return claim                         # the same payment sent again
     if claim.status in RECOVERING or claim.status in (ClaimStatus.RECOVERED, ClaimStatus.WRITTEN_OFF):
         raise Conflict(_("该申请已赔付，不能重复赔付"), code="already_paid")
     _require_status(claim, ClaimStatus.ACCEPTED)
@@ -266,7 +296,6 @@ def pay(claim_id: int, principal, *, source: str = "auto", amount_fen: int | Non
     else:
         from_fund = due if rule.allow_overdraft else max(0, min(balance, due))
     from_own = due - from_fund
-    ref = reference(reference_no, "reference")
     claim.status, claim.paid_at, claim.payment_ref = ClaimStatus.PAID, now, ref
     claim.paid_fen += due
     claim.paid_from_fund_fen += from_fund
@@ -321,8 +350,8 @@ def record_recovery(claim_id: int, principal, *, amount_fen: int, reference_no: 
     claim = _own_claim(claim_id, principal)
     amount_fen = amount(amount_fen, "amount_fen")
     ref = reference(reference_no, "reference")
-    if ref and same_again(platform.pk, TransactionKind.RECOVERY, ref, amount_fen, Account.MERCHANT_RECEIVABLE):
-        return claim
+    if _posted_before(claim, TransactionKind.RECOVERY, ref, amount_fen, Account.MERCHANT_RECEIVABLE):
+        return claim                         # the same repayment sent again
     _require_status(claim, *RECOVERING)
     if amount_fen > claim.outstanding_fen:
         raise Conflict(_("追回金额超过未追回金额（{left}）").format(left=money(claim.outstanding_fen)), field="amount_fen",

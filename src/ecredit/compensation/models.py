@@ -74,6 +74,8 @@ def _own_platform(principal) -> Q:
 
 
 class FundQuerySet(models.QuerySet):
+    """Protection funds, scoped to who may see them."""
+
     def visible_to(self, principal) -> "FundQuerySet":
         """Departments and the credit office (compensation.view) see every fund; a platform its own."""
         if principal.can("compensation.view") or principal.city_wide:
@@ -117,6 +119,8 @@ class ProtectionFund(models.Model):
 
 
 class ClaimQuerySet(models.QuerySet):
+    """Compensation claims, scoped to who may see them and filtered by deadline."""
+
     def visible_to(self, principal) -> "ClaimQuerySet":
         """Departments and the credit office see every claim; a platform the claims against it."""
         if principal.can("compensation.view") or principal.city_wide:

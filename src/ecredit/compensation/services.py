@@ -217,6 +217,7 @@ def agree_fund(principal, *, agreement_no: str, agreed_on: dt.date, agreed_minim
     now = now or timezone.now()
     if created:
         fund = ProtectionFund(platform=platform, organisation_id=principal.organisation_id, created_at=now)
+    before = None if created else object_state(fund, FUND_FIELDS)
     fund.agreement_no = text(agreement_no, "agreement_no", 1, 64)
     if not isinstance(agreed_on, dt.date) or agreed_on > timezone.localdate(now):
         raise ValidationFailed(_("协议签订日期不能晚于今天"), field="agreed_on", code="bad_date")
@@ -227,6 +228,8 @@ def agree_fund(principal, *, agreement_no: str, agreed_on: dt.date, agreed_minim
     fund.use_terms = text(use_terms, "use_terms", 4)
     fund.refund_terms = text(refund_terms, "refund_terms", 4)
     fund.custodian = str(custodian or "").strip()[:200]
+    if before == object_state(fund, FUND_FIELDS):
+        return fund                          # the same terms sent again: nothing to record
     with ChainWriter(now) as log:
         save_logged(fund, log, principal.actor, "establish" if created else "amend_terms", FUND_MODEL, FUND_FIELDS,
                     fund.agreement_no)

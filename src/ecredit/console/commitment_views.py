@@ -12,6 +12,7 @@ Every write goes through commitments.services / flows; a refused step comes back
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -157,17 +158,20 @@ def sign_page(request):
     acceptors = {k for versions in current.types.values() for v in versions for k in v.acceptors}
     context = dict(types=[(code, current.type_rule(code)) for code in current.types],
                    acceptors=Organisation.objects.filter(active=True, kind__in=acceptors).order_by("kind", "name"),
-                   visibilities=Visibility.choices, values=request.POST)
+                   visibilities=Visibility.choices, values=request.POST,
+                   # The form's request id: submitted twice, it signs once (an error keeps nothing under it).
+                   client_ref=request.POST.get("client_ref") or uuid.uuid4().hex)
     if request.method != "POST":
         return render(request, "console/commitments/sign.html", context)
     form = request.POST
     try:
         subject = _find_subject(principal, form.get("subject", ""))
         valid_until = dt.date.fromisoformat(form["valid_until"]) if form.get("valid_until") else None
-        c = services.sign(principal, commitment_type=form.get("commitment_type", ""),
-                          subject_id=subject.pk if subject else None, matter=form.get("matter", ""),
-                          accepted_by=form.get("accepted_by", ""), valid_until=valid_until,
-                          visibility=form.get("visibility") or None)
+        c, _created = services.sign_once(
+            principal, client_ref=form.get("client_ref", ""), commitment_type=form.get("commitment_type", ""),
+            subject_id=subject.pk if subject else None, matter=form.get("matter", ""),
+            accepted_by=form.get("accepted_by", ""), valid_until=valid_until,
+            visibility=form.get("visibility") or None)
     except ValueError:
         messages.error(request, _("有效期不是有效日期"))
         return render(request, "console/commitments/sign.html", context, status=422)

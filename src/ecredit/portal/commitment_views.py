@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -99,9 +100,11 @@ def _sign_context(request, principal, error: str = "", values: dict | None = Non
     shops = list(Subject.objects.filter(operator_id=principal.subject_id).order_by("name")[:100])
     negative = list(CreditRecord.objects.filter(subject_id=principal.subject_id, polarity="negative")
                     .select_related("record_type").order_by("-decided_on")[:100])
-    return _context(request, principal=principal, own=list(own[:200]), rules=rules, templates=templates, acceptors=_acceptors(),
-                    shops=shops, negative=negative, error=error, values=values or {},
-                    visibilities=Visibility.choices)
+    # The form's request id: submitted twice, it signs once (nothing is kept under it after an error).
+    client_ref = (values or {}).get("client_ref") or uuid.uuid4().hex
+    return _context(request, principal=principal, own=list(own[:200]), rules=rules, templates=templates,
+                    acceptors=_acceptors(), shops=shops, negative=negative, error=error, values=values or {},
+                    visibilities=Visibility.choices, client_ref=client_ref)
 
 
 def my_commitments(request):
@@ -120,11 +123,12 @@ def my_commitments(request):
         return render(request, "portal/commitments/mine.html",
                       _sign_context(request, principal, _("有效期不是有效日期"), form), status=422)
     try:
-        c = services.sign(principal, commitment_type=form.get("commitment_type", ""),
-                          subject_id=int(form["subject_id"]) if form.get("subject_id", "").isdigit() else None,
-                          matter=form.get("matter", ""), accepted_by=form.get("accepted_by", ""),
-                          valid_until=valid_until, visibility=form.get("visibility") or None,
-                          record_id=int(form["record_id"]) if form.get("record_id", "").isdigit() else None)
+        c, _created = services.sign_once(
+            principal, client_ref=form.get("client_ref", ""), commitment_type=form.get("commitment_type", ""),
+            subject_id=int(form["subject_id"]) if form.get("subject_id", "").isdigit() else None,
+            matter=form.get("matter", ""), accepted_by=form.get("accepted_by", ""),
+            valid_until=valid_until, visibility=form.get("visibility") or None,
+            record_id=int(form["record_id"]) if form.get("record_id", "").isdigit() else None)
     except DomainError as exc:
         return render(request, "portal/commitments/mine.html",
                       _sign_context(request, principal, str(exc.message), form), status=exc.http_status)

@@ -28,6 +28,8 @@ ENDED = (EnrolmentStatus.REFUSED, EnrolmentStatus.REVOKED, EnrolmentStatus.EXPIR
 
 
 class EnrolmentQuerySet(models.QuerySet):
+    """放心消费 enrolments, scoped to who may see them; the titles held and on the public list."""
+
     def visible_to(self, principal) -> "EnrolmentQuerySet":
         """Enrolments the principal may see: the credit office and the reviewing departments all of them; a
         platform those it applied for or about its own shops; a subject's account its own and its shops'.
