@@ -471,7 +471,7 @@ def verify(code: Any, principal, *, text: str | None = None, channel: str = "api
     if text is not None and signing.text_digest(text) != signing.text_digest(c.text):
         return Verification("mismatch", normal, _("所提交的文本与签署的承诺书不一致"), c, shown)
     if c.status in (Status.WITHDRAWN, Status.REFUSED):
-        return Verification("withdrawn", normal, _("该承诺已{status}，不再有效").format(
+        return Verification("withdrawn", normal, _("该承诺状态为“{status}”，不再有效").format(
             status=c.get_status_display()), c, shown)
     if c.status == Status.SIGNED:
         return Verification("valid", normal, _("承诺书真实完整，已电子签名，尚待受理单位受理"), c, shown)

@@ -271,7 +271,8 @@ def deposit(principal, *, amount_fen: int, reference_no: str, memo: str = "", co
     if contributor_uscc:
         from ecredit.registry.services import validated_uscc
 
-        note = f"{_('商家缴存')} {validated_uscc(contributor_uscc, 'contributor_uscc')} {note}".strip()
+        contributed_by = _("商家缴存")
+        note = f"{contributed_by} {validated_uscc(contributor_uscc, 'contributor_uscc')} {note}".strip()
     with ChainWriter(now) as log:
         txn = ledger.post(log, principal.actor, platform_id=platform.pk, kind=TransactionKind.DEPOSIT,
                           lines=[(Account.FUND, amount_fen), (Account.CONTRIBUTIONS, -amount_fen)],

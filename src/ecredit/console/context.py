@@ -17,4 +17,8 @@ def console(request) -> dict:
             "perms_check": principal.can("credit.check"),
             "perms_lists": principal.can("list.handle") or principal.can("list.propose"),
             "perms_tasks": principal.can("measure.respond") and principal.organisation_id is not None,
-            "perms_supervision": principal.can("supervision.view")}
+            "perms_supervision": principal.can("supervision.view"),
+            "perms_complaints": principal.can("complaint.handle") or principal.can("complaint.intake"),
+            "perms_compensation": principal.can("compensation.view") or principal.can("compensation.pay"),
+            "perms_commitments": principal.can("commitment.handle") or principal.can("commitment.sign"),
+            "perms_safe_consumption": principal.can("safe_consumption.review")}

@@ -30,6 +30,7 @@ TOKENS = {
     "agency_1": ("demo-agency", "agency_client", "ec_demo_agency_token"),
     "bank_1": ("demo-bank", "bank_client", "ec_demo_bank_token"),
     "market_regulation": ("market-regulation-system", "department_officer", "ec_demo_market_regulation_token"),
+    "hotline_12315": ("hotline-12315-system", "hotline_client", "ec_demo_hotline_12315_token"),
 }
 
 

@@ -34,3 +34,26 @@ def pinyin_initials(name: str) -> str:
 def looks_like_initials(query: str) -> bool:
     """True when a query is plain Latin letters, which people type as pinyin initials (2 to 30 of them)."""
     return bool(re.fullmatch(r"[A-Za-z]{2,30}", query))
+
+
+def decode_csv_bytes(data: bytes) -> str | None:
+    """Text of a CSV file as departments save them: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030
+    (which covers GBK and GB2312); None when it is none of these."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    try:
+        utf8 = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        utf8 = None
+    if utf8 is not None and not _MISREAD.search(utf8):
+        return utf8
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        return utf8
+
+
+# GBK bytes of Chinese text are sometimes valid UTF-8 as well, and then read as Latin, Greek, Cyrillic or
+# combining letters (贸 -> ó, 通 -> U+0368), which a Chinese spreadsheet does not hold, apart from the few
+# signs excepted here (the middle dot of transcribed names, ×, °, ± …).
+_MISREAD = re.compile("(?![·×÷°±²³µ¼½¾])[\u0080-\u07ff]")

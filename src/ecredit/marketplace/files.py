@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from ecredit import policy
 from ecredit.kit.errors import ValidationFailed
+from ecredit.kit.text import decode_csv_bytes
 
 from . import services
 from .models import Direction, OrderStatus, RatingValue, TradeChannel
@@ -121,14 +122,11 @@ def read_rows(data: bytes, filename: str) -> list[list[Any]]:
 
 
 def _decode(data: bytes) -> str:
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationFailed(_("无法识别CSV文件的编码：请保存为UTF-8或GBK编码"), field="file", code="bad_encoding")
+    """Text of a CSV file (kit.text.decode_csv_bytes), or a clear refusal naming the encodings it may be in."""
+    text = decode_csv_bytes(data)
+    if text is None:
+        raise ValidationFailed(_("无法识别CSV文件的编码：请保存为UTF-8或GBK编码"), field="file", code="bad_encoding")
+    return text
 
 
 def _dialect(text: str):

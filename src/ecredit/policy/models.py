@@ -21,6 +21,12 @@ class Texts(Strict):
     zh: str
     en: str
 
+    def __str__(self) -> str:
+        """The text in the active language (English when the request is in English, else Chinese)."""
+        from django.utils.translation import get_language
+
+        return self.en if (get_language() or "").startswith("en") else self.zh
+
 
 class Dated(Strict):
     """A rule value in force from `effective`, citing its legal source in `reference`."""

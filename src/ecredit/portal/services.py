@@ -35,7 +35,7 @@ def english() -> bool:
 
 def text(texts) -> str:
     """A policy `Texts` in the active language."""
-    return texts.en if english() else texts.zh
+    return str(texts) if texts is not None else ""
 
 
 def region_name(code: str) -> str:

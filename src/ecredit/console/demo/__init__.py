@@ -26,7 +26,11 @@ from ecredit.evaluation.batch import rescore_all
 from ecredit.archive.signals import batch_follows
 from ecredit.marketplace import demo as trades
 
+from . import commitments as commitment_side
+from . import compensation as compensation_side
+from . import complaints as complaint_side
 from . import lists as list_side
+from . import safe_consumption as safe_consumption_side
 from . import portal as portal_side
 from . import records as record_plan
 from . import supervision as supervision_side
@@ -58,6 +62,10 @@ class Summary:
     scores: int = 0
     list_entries: dict = field(default_factory=dict)  # list entries by procedure status
     trades: dict = field(default_factory=dict)
+    complaints: int = 0
+    commitments: int = 0
+    compensation_claims: int = 0
+    safe_consumption: int = 0
     seconds: float = 0.0
 
 
@@ -93,12 +101,17 @@ def build(seed: int = DEFAULT_SEED, scale: float = 1.0, say: Callable[[str], Non
         summary.progress_reports = supervision_side.progress(orgs)
         summary.interviews = supervision_side.platform_interviews(orgs)
         summary.trades = trades.build(seed, scale, say)
+        summary.complaints = complaint_side.build(orgs)
+        summary.commitments = commitment_side.build(orgs)
+        summary.compensation_claims = compensation_side.build(orgs)
+        say(f"complaints, commitments, compensation: {time.perf_counter() - started:.1f} s")
         say(f"portal notices and subject accounts: {time.perf_counter() - started:.1f} s")
     result = rescore_all()      # one vectorised pass instead of a task per subject written
     summary.scores = result.subjects
     say(f"scored: {time.perf_counter() - started:.1f} s")
     with transaction.atomic(), batch_follows():
         summary.list_entries = list_side.build()   # grades are list grounds: after scoring
+        summary.safe_consumption = safe_consumption_side.build(orgs)   # its criteria read grades and lists
     rescore_all()               # the published list records count in the grades
     say(f"lists: {time.perf_counter() - started:.1f} s")
     summary.subjects = {"organisation": len(world.orgs) + len(world.platforms) + 2,   # + agency, logistics

@@ -45,7 +45,8 @@ class DemoError(RuntimeError):
 
 
 def organisations(pol, world: World) -> dict[str, Organisation]:
-    """The credit office, the plan's departments, the platforms, the agency and the logistics firm."""
+    """The credit office, the plan's departments, the platforms, the agency, the logistics firm, a bank and the
+    complaint hotlines' operators."""
     rows = [Organisation(code=d.code, name=d.name.zh, kind=d.kind) for d in pol.departments.departments]
     rows += [Organisation(code=p.code, name=p.org.name, kind=OrganisationKind.PLATFORM, uscc=p.org.uscc)
              for p in world.platforms]
@@ -54,6 +55,8 @@ def organisations(pol, world: World) -> dict[str, Organisation]:
     rows.append(Organisation(code="logistics_1", name=world.logistics.name, kind=OrganisationKind.LOGISTICS,
                              uscc=world.logistics.uscc))
     rows.append(Organisation(code="bank_1", name="南通示范农村商业银行", kind=OrganisationKind.BANK))
+    hotlines = {versions[-1].organisation: versions[-1].operator.zh for versions in pol.complaints.hotlines.values()}
+    rows += [Organisation(code=code, name=name, kind=OrganisationKind.HOTLINE) for code, name in hotlines.items()]
     Organisation.objects.bulk_create(rows)
     return {o.code: o for o in Organisation.objects.all()}
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_noop as N_
 from ecredit import policy
 from ecredit.kit.errors import IdentifierError, ValidationFailed
 from ecredit.kit.identifiers import normalise_ric, normalise_uscc
+from ecredit.kit.text import decode_csv_bytes
 from ecredit.registry import services as registry
 
 from . import columns as c
@@ -108,18 +109,11 @@ def sheets(data: bytes, filename: str) -> list[tuple[str, list[list[Any]]]]:
 
 
 def decode_text(data: bytes) -> str:
-    """Text of a CSV file: UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (covers GBK)."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ValidationFailed(_("无法识别CSV文件的编码：请保存为UTF-8或GBK编码"), field="file",
-                               code="bad_encoding") from None
+    """Text of a CSV file (kit.text.decode_csv_bytes), or a clear refusal naming the encodings it may be in."""
+    text = decode_csv_bytes(data)
+    if text is None:
+        raise ValidationFailed(_("无法识别CSV文件的编码：请保存为UTF-8或GBK编码"), field="file", code="bad_encoding")
+    return text
 
 
 def read_csv(data: bytes) -> list[list[Any]]:

@@ -61,7 +61,7 @@ def english() -> bool:
 
 def text(texts) -> str:
     """A policy text (zh/en) in the active language."""
-    return texts.en if english() else texts.zh
+    return str(texts) if texts is not None else ""
 
 
 def department_name(code: str) -> str:

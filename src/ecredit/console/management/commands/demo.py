@@ -48,6 +48,9 @@ class Command(BaseCommand):
             f"  任务进展 plan progress reports: {summary.progress_reports}, "
             f"平台约谈 platform interviews: {summary.interviews}",
             f"  名单 list entries by status: {summary.list_entries}",
+            f"  投诉举报 complaints: {summary.complaints:,}, 信用承诺 commitments: {summary.commitments:,}, "
+            f"先行赔付 compensation claims: {summary.compensation_claims:,}, "
+            f"放心消费 safe-consumption enrolments: {summary.safe_consumption:,}",
             f"  交易 trades: {summary.trades.get('orders', 0):,} orders, {summary.trades.get('ratings', 0):,} ratings",
             f"  用户 users: {summary.users}, 接口客户端 API clients: {summary.api_clients} "
             "(logins: see `ecredit serve`)",

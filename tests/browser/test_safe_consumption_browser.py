@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import browser, page  # noqa: F401  (the fixtures)
-
-from .world import Town
+from tests.safe_consumption.world import Town
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +20,7 @@ def listed(live_server):
     return {"base": live_server.url, "company": company, "other": other}
 
 
-def test_a_visitor_searches_the_list_and_opens_a_profile(page, listed):  # noqa: F811
+def test_a_visitor_searches_the_list_and_opens_a_profile(page, listed):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     base = listed["base"]
@@ -44,7 +42,7 @@ def test_a_visitor_searches_the_list_and_opens_a_profile(page, listed):  # noqa:
 
 
 @pytest.mark.parametrize("path", ["/safe-consumption/", "/safe-consumption/criteria"])
-def test_the_pages_fit_a_phone_screen(browser, listed, path):  # noqa: F811
+def test_the_pages_fit_a_phone_screen(browser, listed, path):
     context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, locale="zh-CN")
     phone = context.new_page()
     phone.goto(listed["base"] + path)
