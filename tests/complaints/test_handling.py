@@ -15,7 +15,7 @@ from ecredit.archive.models import CreditRecord
 from ecredit.audit.services import verify
 from ecredit.complaints import flows, services
 from ecredit.complaints.models import Channel, ChannelUpdate, Complaint, Kind, Status
-from ecredit.kit.errors import Conflict, Forbidden, ValidationFailed
+from ecredit.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from tests import factories as f
 
@@ -75,6 +75,52 @@ def test_an_upheld_complaint_about_an_unknown_respondent_waits_for_the_officer(c
     assert case.record.subject == city.subjects["food"] and case.resolved_by == "officer"
 
 
+def test_a_written_record_keeps_its_subject_and_the_case_cannot_be_re_pointed(city):
+    case = received(city, "12312", 被举报投诉企业="南通某不知名商行", 企业统一社会信用代码="")
+    officer = city.principal("commerce")
+    with on_day(DAY):
+        flows.accept(case.pk, officer)
+        flows.close(case.pk, officer, outcome="claim_supported", text="支持退还余额")
+        flows.link_respondent(case.pk, officer, subject_id=city.subjects["food"].pk)
+        with pytest.raises(Conflict) as refused:
+            flows.link_respondent(case.pk, officer, subject_id=city.subjects["merchant"].pk)
+    assert refused.value.code == "record_written"
+    case.refresh_from_db()
+    assert case.subject == city.subjects["food"] == case.record.subject
+
+
+def test_a_clue_check_outlives_the_mediation_and_holds_the_closing(city):
+    case = received(city)
+    officer = city.principal("market_regulation")
+    with on_day(DAY):
+        flows.accept(case.pk, officer)
+        flows.record_clue(case.pk, officer, text="商家涉嫌销售翻新机冒充新机")
+        flows.mediated(case.pk, officer, merchant_at_fault=False, agreement="双方同意退货退款")
+    case.refresh_from_db()
+    assert case.status == Status.MEDIATED and case.next_due == case.clue_check_due   # still tracked (art. 23)
+    with on_day(DAY), pytest.raises(Conflict) as refused:
+        flows.close(case.pk, officer, outcome="mediated", text="协议已履行")
+    assert refused.value.code == "clue_pending"
+    with on_day(DAY):
+        flows.check_clue(case.pk, officer, result="已移交执法机构立案调查")
+        flows.close(case.pk, officer, outcome="mediated", text="协议已履行")
+    case.refresh_from_db()
+    assert case.status == Status.CLOSED and case.next_due is None
+
+
+def test_an_upheld_agreement_cannot_be_closed_as_not_upheld(city):
+    case = received(city)
+    officer = city.principal("market_regulation")
+    with on_day(DAY):
+        flows.accept(case.pk, officer)
+        flows.mediated(case.pk, officer, merchant_at_fault=True, agreement="商家同意退货退款")
+        with pytest.raises(Conflict) as refused:
+            flows.close(case.pk, officer, outcome="not_upheld", text="投诉不成立")
+    assert refused.value.code == "already_upheld"
+    case.refresh_from_db()
+    assert case.status == Status.MEDIATED and case.upheld and case.record_id
+
+
 def test_transfer_to_another_department_restarts_its_acceptance_clock(city):
     case = received(city)                                       # routed to market regulation
     with on_day(dt.date(2026, 10, 12)):
@@ -83,7 +129,7 @@ def test_transfer_to_another_department_restarts_its_acceptance_clock(city):
     assert case.handling_org.code == "commerce" and case.status == Status.RECEIVED
     assert case.accept_due == dt.date(2026, 10, 21)
     assert case.updates.order_by("-id").first().status_code == "11"
-    with pytest.raises(Exception):                              # the sender no longer sees it
+    with pytest.raises(NotFound):                               # the sender no longer sees it
         services.case_for(case.pk, city.principal("market_regulation"))
     with on_day(dt.date(2026, 10, 12)):
         flows.transfer(case.pk, city.principal("commerce"), outside="上海市黄浦区市场监督管理局")
@@ -94,7 +140,7 @@ def test_transfer_to_another_department_restarts_its_acceptance_clock(city):
 
 def test_only_the_handling_department_takes_steps(city):
     case = received(city)
-    with pytest.raises(Exception):
+    with pytest.raises(NotFound):                               # not its case: it does not even see it
         flows.accept(case.pk, city.principal("postal"))
     with pytest.raises(Forbidden):
         flows.accept(case.pk, city.principal("platform"))
@@ -124,7 +170,7 @@ def test_portal_form_and_its_limits(city):
         case = made[0]
         assert case.channel == Channel.PORTAL and case.shop == city.subjects["shop"] and case.resolved_by == "shop_name"
         assert services.portal_status(case.case_no, "137-0000-2222")["status"]
-        with pytest.raises(Exception):
+        with pytest.raises(NotFound):
             services.portal_status(case.case_no, "13700009999")
         for n in range(2):
             services.submit_portal(**{**form, "content": form["content"] + str(n)})
@@ -170,6 +216,28 @@ def test_platforms_forward_complaints_about_their_own_shops_and_pull_updates(cit
     with pytest.raises(Forbidden):
         services.intake_platform(items, city.hotline("12315"))
     assert verify().ok
+
+
+def test_a_platform_forwarding_a_repeat_hears_nothing_of_the_other_complainant(city):
+    content = "购买的耳机收到就坏了，店家不理睬，要求退货"
+    with on_day(DAY):
+        services.intake_hotline("12315", [{"投诉单号": "H-1", "登记时间": "2026-10-08 09:00:00", "投诉人姓名": "王小红",
+                                           "投诉人电话": "13811112222", "投诉人地址": "南通市崇川区人民路1号",
+                                           "电商平台名称": "南通优品电商平台有限公司", "网店名称": "优品数码专营店",
+                                           "投诉内容": content}], city.hotline("12315"))
+        report = services.intake_platform([{"ticket": "P-9", "received_at": "2026-10-08 10:00:00", "content": content,
+                                            "complainant_name": "钱多", "complainant_phone": "13811112222",
+                                            "shop_id": "S100"}], city.principal("platform"))
+    assert report.rows[0].outcome == "merged", report.as_dict()
+    head = Complaint.objects.get(channel_ticket="H-1")
+    with on_day(DAY):
+        flows.accept(head.pk, city.principal("market_regulation"))
+        flows.start_mediation(head.pk, city.principal("market_regulation"),
+                              note="已电话联系王小红（13811112222，南通市崇川区人民路1号）组织调解")
+    told = [u.text for u in services.updates_feed(city.principal("platform"))]
+    assert any("调解" in t for t in told)
+    for personal in ("王小红", "13811112222", "人民路1号"):
+        assert not any(personal in t for t in told), personal
 
 
 def test_hotline_updates_are_in_its_own_vocabulary(city):

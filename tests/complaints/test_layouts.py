@@ -98,6 +98,21 @@ def test_rows_are_refused_one_by_one_naming_the_hotlines_column(city):
     assert Complaint.objects.count() == 1
 
 
+def test_spreadsheet_formulas_are_refused_naming_the_column(city):
+    good, _ = SAMPLES["12345"]
+    rows = [{**good, "工单编号": "=cmd|' /C calc'!A0"},
+            {**good, "工单编号": "F2", "反映内容": "=HYPERLINK(\"http://evil.example\",\"点此\")"},
+            {**good, "工单编号": "F3", "反映内容": "@SUM(1+1)*cmd|' /C calc'!A0"},
+            {**good, "工单编号": "F4", "反映内容": "-2 元的优惠券无法使用，商家不予解释，要求说明情况"}]
+    with on_day(DAY):
+        report = services.intake_hotline("12345", rows, city.hotline("12345"))
+    assert [(r.outcome, r.code) for r in report.rows] == [("rejected", "formula"), ("rejected", "formula"),
+                                                           ("rejected", "formula"), ("accepted", "")]
+    assert report.rows[0].column == "工单编号" and "公式" in report.rows[0].message
+    assert report.rows[1].column == "反映内容" and report.rows[2].column == "反映内容"
+    assert Complaint.objects.count() == 1
+
+
 def test_atomic_batch_writes_nothing_when_one_row_is_refused(city):
     good, _ = SAMPLES["12365"]
     rows = [good, {**good, "编号": "X2", "接报时间": "2026.13.40 11:20"}]

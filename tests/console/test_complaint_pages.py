@@ -142,6 +142,20 @@ def test_the_platform_reads_complaints_about_its_shop_without_the_complainant(or
     assert case.status == Status.RECEIVED
 
 
+def test_the_platform_never_reads_the_complainant_in_texts_notes_or_updates(orgs, accounts):
+    case = from_12315(orgs, 投诉内容="我是张小花，电话13912345678，住工农路1号，买的手机屏幕有质量问题，商家拒绝退货")
+    officer = f.principal("department_officer", orgs["market_regulation"])
+    flows.accept(case.pk, officer)
+    flows.start_mediation(case.pk, officer, note="已联系张小花（13912345678）约定调解时间")
+    flows.terminate(case.pk, officer, reason=next(iter(flows.rules.termination_reasons())),
+                    note="张小花不同意商家方案")
+    page = text(client_of(accounts["platform"]).get(f"/console/complaints/{case.pk}/"))
+    assert case.case_no in page and "约定调解时间" in page and "不同意商家方案" in page
+    for personal in ("张小花", "13912345678", "工农路1号"):
+        assert personal not in page, personal
+    assert "张小花" in text(client_of(accounts["officer"]).get(f"/console/complaints/{case.pk}/"))
+
+
 def test_inbox_filters_and_counts(orgs, accounts):
     a = from_12315(orgs, "T-1")
     b = from_12315(orgs, "T-2", 投诉人电话="13800001111", 投诉内容="快递丢件，快递公司不赔偿", 被投诉方名称="南通某快递有限公司",

@@ -157,6 +157,35 @@ def test_a_replayed_submission_is_refused():
     assert "已经提交过" in page and Complaint.objects.count() == 1
 
 
+def test_a_replay_sent_at_the_same_moment_is_refused(monkeypatch):
+    """Two posts of one form that both pass the token check (neither has spent it yet) make one case."""
+    real_get = antispam.cache.get
+    monkeypatch.setattr(antispam.cache, "get",
+                        lambda key, *a, **k: None if key.startswith("complaints:form-nonce:") else real_get(key, *a, **k))
+    data = complaint()
+    assert post(Client(), "/complaints/new", data).status_code == 302
+    page = text(post(Client(), "/complaints/new", data, ip="10.0.0.2"))
+    assert "已经提交过" in page and Complaint.objects.count() == 1
+
+
+def test_a_refused_submission_gives_its_token_back():
+    """A form the service refuses (here: the per-phone limit) can be corrected and sent with the same token."""
+    data = complaint(complainant_phone="123")
+    page = text(post(Client(), "/complaints/new", data))
+    assert "电话" in page and Complaint.objects.count() == 0
+    assert post(Client(), "/complaints/new", {**data, "complainant_phone": "13912345678"}).status_code == 302
+
+
+def test_a_request_without_an_address_is_still_limited():
+    """A proxy that drops REMOTE_ADDR must not switch the per-address limit off."""
+    limit = antispam.limits().per_ip_per_hour
+    for n in range(limit):
+        response = post(Client(), "/complaints/new", complaint(complainant_phone=f"1391234{n:04d}"), ip="")
+        assert response.status_code == 302, text(response)
+    page = text(post(Client(), "/complaints/new", complaint(complainant_phone="13800000000"), ip=""))
+    assert "提交过于频繁" in page and Complaint.objects.count() == limit
+
+
 def test_submissions_per_address_stop_at_the_policy_number():
     limit = antispam.limits().per_ip_per_hour
     for n in range(limit):
@@ -221,6 +250,14 @@ def test_tracking_is_limited_per_address():
         page = text(Client().post("/complaints/track", {"case_no": "TS1", "phone": "1"}, REMOTE_ADDR="10.3.0.1"))
         assert "未找到该案件" in page
     page = text(Client().post("/complaints/track", {"case_no": "TS1", "phone": "1"}, REMOTE_ADDR="10.3.0.1"))
+    assert "查询过于频繁" in page
+
+
+def test_tracking_without_an_address_is_still_limited():
+    limit = antispam.limits().track_per_ip_per_hour
+    for _ in range(limit):
+        Client().post("/complaints/track", {"case_no": "TS1", "phone": "1"}, REMOTE_ADDR="")
+    page = text(Client().post("/complaints/track", {"case_no": "TS1", "phone": "1"}, REMOTE_ADDR=""))
     assert "查询过于频繁" in page
 
 

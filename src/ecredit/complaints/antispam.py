@@ -5,7 +5,8 @@ the database:
 
 - a signed form token: issued with the form, it carries when the form was issued and a nonce; a submission
   comes no sooner than the shortest fill time (a person reads and types; a script posts at once) and no later
-  than the token's life, and a token that led to a case is spent (a replayed post is refused);
+  than the token's life, and a token is claimed atomically for its submission and stays spent when it led to a
+  case (a replayed post, even one sent at the same moment, is refused);
 - a honeypot: a field hidden from people that only a form-filling robot fills in;
 - a limit of case lookups per network address per hour, so that the tracking page cannot be used to try
   phone numbers against a case number.
@@ -98,10 +99,17 @@ def check_token(token: str, form: str, now: dt.datetime | None = None) -> dict:
     return payload
 
 
-def spend_token(payload: dict, now: dt.datetime | None = None) -> None:
-    """Mark a token as used (after its submission made a case): the same post sent again is refused."""
+def spend_token(payload: dict, now: dt.datetime | None = None) -> bool:
+    """Claim a token for one submission, atomically: False when another request already holds it (the same post
+    sent twice at once passes `check_token` twice; only one of them may go on). `release_token` gives it back
+    when the submission made no case."""
     rule = limits(timezone.localdate(_now(now)))
-    cache.set(_nonce_key(str(payload.get("n"))), 1, timeout=rule.form_max_age_minutes * 60 + 60)
+    return cache.add(_nonce_key(str(payload.get("n"))), 1, timeout=rule.form_max_age_minutes * 60 + 60)
+
+
+def release_token(payload: dict) -> None:
+    """Give back a claimed token whose submission was refused, so the visitor can correct the form and send it."""
+    cache.delete(_nonce_key(str(payload.get("n"))))
 
 
 def honeypot_filled(data) -> bool:
@@ -115,11 +123,10 @@ def honeypot_filled(data) -> bool:
 def count_lookup(remote_address: str, now: dt.datetime | None = None) -> None:
     """Count one case lookup from `remote_address` in the current hour; Refused beyond the hourly limit."""
     now = _now(now)
-    if not remote_address:
-        return
+    # No address (a misconfigured proxy) is one shared bucket, not a way around the limit.
     rule = limits(timezone.localdate(now))
     hour = int(now.timestamp()) // 3600
-    key = f"complaints:lookup:{address_lookup(remote_address)}:{hour}"
+    key = f"complaints:lookup:{address_lookup((remote_address or '').strip())}:{hour}"
     if cache.add(key, 1, timeout=3700):
         count = 1
     else:

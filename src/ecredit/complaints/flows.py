@@ -68,8 +68,10 @@ def _step(case: Complaint, log: ChainWriter, principal, action: str, note: str =
     actor = getattr(principal, "actor", principal)
     save_case(case, log, actor, action, note, event=event, text=text)
     if event and Complaint.objects.filter(merged_into_id=case.pk).exists():
+        # A repeat may have come through another channel (a platform): it is told nothing of this case's complainant.
+        words = _("（已并入{case_no}办理）").format(case_no=case.case_no) + without_personal_data(case, text or note)
         for repeat in case.repeats.select_related("handling_org", "channel_org"):
-            push(repeat, log, actor, event, _("（已并入{case_no}办理）").format(case_no=case.case_no) + (text or note))
+            push(repeat, log, actor, event, words)
 
 
 def _today(now: dt.datetime) -> dt.date:
@@ -118,7 +120,7 @@ def not_accept(case_id: int, principal, *, reason: str, note: str = "", now: dt.
     case.status, case.decided_at, case.closed_at, case.reason_code = Status.NOT_ACCEPTED, now, now, reason
     case.outcome_text = (note or "").strip()[:4000]
     with ChainWriter(now) as log:
-        _step(case, log, principal, "not_accept", f"{reasons[reason]}。{case.outcome_text}".rstrip("。") ,
+        _step(case, log, principal, "not_accept", f"{reasons[reason]}。{case.outcome_text}".rstrip("。"),
               event="not_accepted", text=_("不予受理：{reason}").format(reason=reasons[reason]))
     return case
 
@@ -311,6 +313,11 @@ def close(case_id: int, principal, *, outcome: str, text: str, compensation: Any
         _require(case, Status.ACCEPTED, Status.MEDIATING, Status.MEDIATED, Status.TERMINATED)
         if case.status == Status.TERMINATED and case.termination_notified_at is None:
             raise Conflict(_("终止调解尚未告知双方（第二十一条第二款）"), code="not_notified")
+        if case.clue_found_at is not None and not case.clue_result:
+            # Closing would drop the check's deadline from every queue (art. 23).
+            raise Conflict(_("违法线索尚未核查完毕（第二十三条），请先记录核查结果"), code="clue_pending")
+        if case.upheld and outcome == Outcome.NOT_UPHELD:
+            raise Conflict(_("调解协议已认定经营者责任，不能以“投诉不成立”办结"), code="already_upheld")
     else:
         _require(case, Status.FILED, Status.NOT_FILED)
         if case.real_name and case.reporter_notified_at is None:
@@ -388,6 +395,9 @@ def link_respondent(case_id: int, principal, *, subject_id: int, now: dt.datetim
     """The officer confirms which registered subject (organisation, person or shop) the case is about; an upheld
     complaint waiting for it becomes its record now."""
     case = _handled(case_id, principal)
+    if case.record_id is not None:
+        # The record names the subject already: moving the case alone would leave the two apart.
+        raise Conflict(_("已生成信用记录，被投诉主体有误须通过信用记录异议或更正程序处理"), code="record_written")
     subject = Subject.objects.select_related("platform", "operator").filter(pk=subject_id).first()
     if subject is None:
         raise ValidationFailed(_("信用主体不存在"), field="subject_id", code="unknown_subject")

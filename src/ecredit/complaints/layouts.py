@@ -27,7 +27,11 @@ _AMOUNT_NOISE = re.compile(r"[,，\s¥￥]|元$")
 # Spellings tried after a layout's own formats: what spreadsheets and ISO clients send.
 GENERIC_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
                         "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
-MAX_TEXT = {"content": 4000, "claim": 2000, "complainant_address": 300, "respondent_address": 300}
+# A cell a spreadsheet would run (CSV/formula injection, "=cmd|' /C calc'!A0"): the codes we echo back to the
+# channels never start like a formula; a text is refused when it starts with "=" or reads as a function call.
+_FORMULA_CODE = re.compile(r"^\s*[=+\-@\t\r]")
+_FORMULA_TEXT = re.compile(r"^\s*(=|[+\-@]\s*[A-Za-z_][\w.]*\s*[(|!])")
+_CODES = ("ticket", "order_no", "waybill_no", "shop_id", "respondent_uscc", "platform_uscc")
 
 
 class ItemError(ValueError):
@@ -190,6 +194,11 @@ def read_item(layout: Layout, raw: Any) -> tuple[dict[str, Any], list[str]]:
     warnings: list[str] = []
     for source in layout.fields:
         parts = [cell_text(cells.get(header_key(c))) for c in source.columns]
+        formula = _FORMULA_CODE if source.to in _CODES else _FORMULA_TEXT
+        for column, part in zip(source.columns, parts):
+            if formula.match(part):
+                raise ItemError(column, source.to, "formula", _("“{column}”以“{head}”开头，像电子表格公式，不予接收").format(
+                    column=column, head=part.strip()[:1]))
         value = " ".join(p for p in parts if p)
         if not value:
             continue

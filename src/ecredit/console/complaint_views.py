@@ -169,13 +169,14 @@ def _case_context(request, principal, case: Complaint, revealed: dict | None = N
     shown = services.present(case, principal, today)
     names = categories(on=today)
     handles = pages.may_handle(case, principal)
-    steps = [{"step": s, "name": pages.STEP_NAMES.get(s.action, s.action)} for s in case.steps.order_by("at", "id")]
+    step_rows, updates = services.history(case, principal)
+    steps = [{"step": s, "name": pages.STEP_NAMES.get(s.action, s.action)} for s in step_rows]
     return dict(
         case=case, shown=shown, today=today, revealed=revealed, steps=steps,
         category_name=names.get(case.category, case.category), deadlines=pages.deadlines(case, today),
         next_left=pages.working_days_left(case.next_due, today) if case.is_open else None,
         repeats=pages.repeats(case, principal), sibling=pages.sibling(case, principal),
-        updates=case.updates.order_by("id"), links=_respondent_links(case), may_handle=handles,
+        updates=updates, links=_respondent_links(case), may_handle=handles,
         allowed=_allowed(case) if handles else set(), not_accepted_reasons=rules.not_accepted_reasons().items(),
         termination_reasons=rules.termination_reasons().items(), outcomes=Outcome.choices,
         notice_channels=[(c, NOTICE_CHANNEL_NAMES.get(c, c)) for c in flows.NOTICE_CHANNELS],

@@ -171,8 +171,23 @@ def _guard(request, form: forms.Form, form_name: str) -> dict | None:
         return None
 
 
-def _submit(request, form: forms.Form, kind: str, department: str = "") -> list | None:
-    """Make the case(s) through the service; a refusal it names a field for goes under that field."""
+def _submit(request, form: forms.Form, payload: dict, kind: str, department: str = "") -> list | None:
+    """Claim the form's token and make the case(s) through the service; a refusal it names a field for goes
+    under that field (and gives the token back)."""
+    if not antispam.spend_token(payload):
+        form.add_error(None, _("该表单已经提交过，如需再次投诉举报请重新打开表单"))
+        return None
+    made = None
+    try:
+        made = _make(request, form, kind, department)
+    finally:
+        if not made:
+            antispam.release_token(payload)
+    return made
+
+
+def _make(request, form: forms.Form, kind: str, department: str) -> list | None:
+    """The service call itself: the case(s) made, or None with the refusal on the form."""
     data = form.cleaned_data
     values = {name: data.get(name) or "" for name in (
         "complainant_name", "complainant_phone", "complainant_address", "respondent_name", "respondent_uscc",
@@ -224,9 +239,8 @@ def complaint_new(request):
         payload = _guard(request, form, "complaint")
         if payload is not None and form.is_valid():
             kind = "both" if form.cleaned_data.get("also_report") else Kind.COMPLAINT
-            made = _submit(request, form, kind)
+            made = _submit(request, form, payload, kind)
             if made:
-                antispam.spend_token(payload)
                 _receipt(request, made)
                 return redirect("portal:complaint_received")
         _fresh_token_if_stale(form, "complaint")
@@ -287,9 +301,8 @@ def report_form(request, department_code: str):
         form = ReportForm(request.POST)
         payload = _guard(request, form, form_name)
         if payload is not None and form.is_valid():
-            made = _submit(request, form, Kind.REPORT, department=department_code)
+            made = _submit(request, form, payload, Kind.REPORT, department=department_code)
             if made:
-                antispam.spend_token(payload)
                 _receipt(request, made)
                 return redirect("portal:complaint_received")
         _fresh_token_if_stale(form, form_name)

@@ -7,9 +7,10 @@ import datetime as dt
 import json
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any, Iterator, TypeVar
 
 from django.conf import settings
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -36,6 +37,35 @@ EVENT_LABELS = {
     "closed": gettext_lazy("已办结"), "filed": gettext_lazy("举报已立案"), "not_filed": gettext_lazy("举报不予立案"),
     "reporter_notified": gettext_lazy("已告知举报人"),
 }
+
+
+M = TypeVar("M", bound=Model)
+
+
+def build(model: type[M], **values: Any) -> M:
+    """`model(**values)` through the model's positional path, which costs a fifth of the keyword path (~50 µs
+    for a case); related objects are given by field name, as to the model, and cached as it caches them."""
+    args, related = [], []
+    for attname, name, default, call in _plan(model):
+        if name is not None and name in values:
+            obj = values[name]
+            args.append(None if obj is None else obj.pk)
+            related.append((name, obj))
+        elif attname in values:
+            args.append(values[attname])
+        else:
+            args.append(default() if call else default)
+    made = model(*args)
+    for name, obj in related:
+        made._state.fields_cache[name] = obj
+    return made
+
+
+@lru_cache(maxsize=None)
+def _plan(model: type[Model]) -> list[tuple[str, str | None, Any, bool]]:
+    return [(f.attname, f.name if f.is_relation else None,
+             f.get_default if callable(f.default) else f.get_default(), callable(f.default))
+            for f in model._meta.concrete_fields]
 
 
 # ---------------------------------------------------------------------------------------------- state
@@ -101,14 +131,14 @@ def waiting_on(case: Complaint) -> dt.date | None:
         return None
     if case.status == Status.RECEIVED:
         return case.accept_due
-    if case.status in (Status.ACCEPTED, Status.MEDIATING):
-        candidates = [case.mediation_due] if case.paused_since is None else []
-        if case.clue_check_due and not case.clue_result:
-            candidates.append(case.clue_check_due)
-        return min((d for d in candidates if d), default=None)
+    candidates = []
+    if case.status in (Status.ACCEPTED, Status.MEDIATING) and case.paused_since is None:
+        candidates.append(case.mediation_due)
     if case.status == Status.TERMINATED and case.termination_notified_at is None:
-        return case.termination_notice_due
-    return None
+        candidates.append(case.termination_notice_due)
+    if case.clue_check_due and not case.clue_result:    # the check runs on after mediation ends (art. 23)
+        candidates.append(case.clue_check_due)
+    return min((d for d in candidates if d), default=None)
 
 
 def refresh_due(case: Complaint) -> None:
@@ -124,23 +154,40 @@ def refresh_due(case: Complaint) -> None:
 
 def save_case(case: Complaint, log: ChainWriter, actor: Actor, action: str, note: str = "",
               event: str | None = None, text: str = "") -> None:
-    """Save a case after a step: its state into the change log, the step into its history, and (with `event`)
-    an update for the channel it came from, in that channel's words. (`bulk.CaseWriter` does the same for a
-    batch of new cases: keep the two in step.)"""
+    """Save a step of a case already written: its state into the change log, the step into its history, and
+    (with `event`) an update for the channel it came from, in that channel's words. New cases are written by
+    `bulk.CaseWriter`, which builds the same step and update with `new_step` and `new_update`."""
     refresh_due(case)
     case.updated_at = log.at
-    if case.pk is None:
-        case.save()
-        case.log_seq = log.append(actor, action, CASE_MODEL, case.pk, case_state(case), note[:2000])
-        case.save(update_fields=["log_seq"])
-    else:
-        case.log_seq = log.append(actor, action, CASE_MODEL, case.pk, case_state(case), note[:2000])
-        case.save()
-    ComplaintStep.objects.create(complaint=case, at=log.at, action=action, actor=actor.label,
-                                 organisation=actor.organisation, status=case.status, note=note[:4000],
-                                 log_seq=case.log_seq)
+    case.log_seq = log.append(actor, action, CASE_MODEL, case.pk, case_state(case), note[:2000])
+    case.save()
+    new_step(case, log.at, actor, action, note).save()
     if event:
         push(case, log, actor, event, text or note)
+
+
+def new_step(case: Complaint, at: dt.datetime, actor: Actor, action: str, note: str) -> ComplaintStep:
+    """The history row of a step just logged (unsaved), carrying the case's log sequence number."""
+    return build(ComplaintStep, complaint_id=case.pk, at=at, action=action, actor=actor.label,
+                 organisation=actor.organisation, status=case.status, note=note[:4000], log_seq=case.log_seq)
+
+
+def channel_status(channel: str, event: str, on: dt.date) -> tuple[str, str]:
+    """The status code and words a channel is told for `event`: a hotline's own (in force on `on`), ours for a
+    platform and any other channel."""
+    if channel in HOTLINES:
+        status = rules.hotline(channel, on).statuses[event]
+        return status.code, status.label
+    return event, str(EVENT_LABELS[event])
+
+
+def new_update(case: Complaint, recipient: str, event: str, status: tuple[str, str], text: str,
+               at: dt.datetime) -> ChannelUpdate:
+    """The update (unsaved) that tells `recipient` of `event` on the case."""
+    code, label = status
+    return build(ChannelUpdate, complaint=case, channel=case.channel, recipient=recipient,
+                 channel_ticket=case.channel_ticket, event=event, status_code=code, status_label=label,
+                 text=public_text(case, text)[:2000], at=at)
 
 
 def recipient_of(case: Complaint) -> str:
@@ -157,14 +204,9 @@ def push(case: Complaint, log: ChainWriter, actor: Actor, event: str, text: str 
     recipient = recipient_of(case)
     if not recipient:
         return None
-    if case.channel in HOTLINES:
-        status = rules.hotline(case.channel, timezone.localdate(log.at)).statuses[event]
-        code, label = status.code, status.label
-    else:
-        code, label = event, str(EVENT_LABELS[event])
-    update = ChannelUpdate.objects.create(
-        complaint=case, channel=case.channel, recipient=recipient, channel_ticket=case.channel_ticket, event=event,
-        status_code=code, status_label=label, text=public_text(case, text)[:2000], at=log.at)
+    update = new_update(case, recipient, event, channel_status(case.channel, event, timezone.localdate(log.at)),
+                        text, log.at)
+    update.save()
     update.log_seq = log.append(actor, "push", UPDATE_MODEL, update.pk, update_state(update), event)
     update.save(update_fields=["log_seq"])
     return update
@@ -254,7 +296,8 @@ def without_personal_data(case: Complaint, text: str) -> str:
         if value and len(value) >= 2:
             text = text.replace(value, "***")
     address = person["address"]
-    for start in range(max(0, len(address) - 5)):   # "江苏省南通市…1号" is often written "南通市…1号"
+    # "江苏省南通市…1号" is often written "南通市…1号" or just "工农路1号": any tail of five characters or more
+    for start in range(max(0, len(address) - 4)):
         if address[start:] in text:
             text = text.replace(address[start:], "***")
             break

@@ -28,8 +28,8 @@ from ecredit.policy.complaint_rules import Layout
 from .. import layouts, rules
 from ..models import Channel, Complaint, Kind, Status
 from . import merging
-from .bulk import CaseWriter, build
-from .common import address_lookup, complainant_phone_lookup, label, phone_lookup, seal_complainant
+from .bulk import CaseWriter
+from .common import address_lookup, build, complainant_phone_lookup, label, phone_lookup, seal_complainant
 from .routing import Organisations, Subjects, name_key, route
 
 MAX_BATCH = 5000
@@ -500,9 +500,10 @@ def submit_portal(*, kind: str, content: str, complainant_name: str = "", compla
     if len((content or "").strip()) < limits.min_content_chars:
         raise ValidationFailed(_("请具体描述投诉举报的事实（至少{n}个字）").format(n=limits.min_content_chars),
                                field="content", code="too_short")
-    submitter = address_lookup(remote_address) if remote_address else ""
+    # A request without an address (a misconfigured proxy) shares one bucket: no address is no exemption.
+    submitter = address_lookup((remote_address or "").strip())
     portal_cases = Complaint.objects.filter(channel=Channel.PORTAL)
-    if submitter and portal_cases.filter(submitter_lookup=submitter, received_at__gte=now - dt.timedelta(hours=1)) \
+    if portal_cases.filter(submitter_lookup=submitter, received_at__gte=now - dt.timedelta(hours=1)) \
             .values("channel_ticket").distinct().count() >= limits.per_ip_per_hour:
         raise Conflict(_("提交过于频繁，请一小时后再试"), code="rate_limited")
     midnight = timezone.make_aware(dt.datetime.combine(timezone.localdate(now), dt.time.min))

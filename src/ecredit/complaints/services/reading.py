@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ecredit.audit.services import ChainWriter, logged_write, record_access
 from ecredit.kit.errors import Forbidden, NotFound, ValidationFailed
 
-from ..models import FINISHED, OPEN, ChannelUpdate, Complaint, Kind, Status
+from ..models import FINISHED, OPEN, ChannelUpdate, Complaint, ComplaintStep, Kind, Status
 from .. import rules
 from .common import UPDATE_MODEL, masked_complainant, open_complainant, update_state, without_personal_data
 
@@ -142,6 +142,19 @@ def detail(case_id: int, principal) -> dict[str, Any]:
     out["updates"] = list(case.updates.order_by("id").values("id", "event", "status_code", "status_label", "at",
                                                              "acknowledged_at"))
     return out
+
+
+def history(case: Complaint, principal) -> tuple[list[ComplaintStep], list[ChannelUpdate]]:
+    """The case's steps and channel updates as the principal may read them: for a principal who may not see the
+    complainant (a platform), the officers' notes and the texts pushed back without the complainant's data."""
+    steps = list(case.steps.order_by("at", "id"))
+    updates = list(case.updates.order_by("id"))
+    if not may_see_complainant(case, principal):
+        for step in steps:          # shown only, never saved
+            step.note = without_personal_data(case, step.note)
+        for update in updates:
+            update.text = without_personal_data(case, update.text)
+    return steps, updates
 
 
 def reveal_complainant(case_id: int, principal, *, purpose: str, channel: str) -> dict[str, str]:
