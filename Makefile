@@ -32,7 +32,7 @@ test: install
 # Every benchmark in bench/, one after the other (each prints its JSON lines); fails if any failed.
 # bench/scoring.py builds a 1M-subject, 20M-record database first (about 5 minutes and 17 GB of disk).
 bench: install
-	@status=0; for script in bench/ingest.py bench/portal.py bench/lists.py bench/complaints.py bench/scoring.py; do $(PY) $$script || status=1; done; exit $$status
+	@status=0; for script in bench/ingest.py bench/portal.py bench/lists.py bench/complaints.py bench/detection.py bench/scoring.py; do $(PY) $$script || status=1; done; exit $$status
 
 # Refresh the English catalogue after changing UI text (needs GNU gettext: apt-get install gettext).
 messages: install
