@@ -171,3 +171,55 @@ def test_detection_imports_no_django():
 
     code = "import sys, ecredit.detection; sys.exit('django' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+# Rings found before the sort-free coding and radix sorts (np.unique / stable argsort) went in: (found,
+# score as float.hex, buyers, shops, orders, sha256 prefix of edges + buyer ids + shop ids as <i8).
+REFERENCE = {
+    False: [(1, "0x1.702b90ccccccdp+3", 20, 5, 100, "b98d8502cac4ff7f"),
+            (2, "0x1.2651b2d7303b6p+3", 1263, 600, 17444, "4ff3d53ce65679f5"),
+            (3, "0x1.53f3a1b8b577ep+2", 1734, 557, 6826, "62359ac2353e4e56")],
+    True: [(1, "0x1.65422f8e38e39p+3", 20, 5, 100, "b98d8502cac4ff7f"),
+           (2, "0x1.1777c8b922f66p+3", 1493, 599, 14999, "f26465f56ff4fb54"),
+           (3, "0x1.3718ae5b89ecep+2", 1845, 554, 5877, "adb0f7b5cc25e61d")],
+}
+
+
+@pytest.mark.parametrize("with_times", [False, True])
+def test_same_rings_as_the_saved_reference(with_times):
+    import hashlib
+
+    def digest(ring):
+        h = hashlib.sha256()
+        for a in (ring.edges, ring.buyers, ring.shops):
+            h.update(np.ascontiguousarray(a, dtype="<i8").tobytes())
+        return h.hexdigest()[:16]
+
+    orders = plant_ring(powerlaw_orders(30_000, seed=11), seed=12)
+    rings = find_rings(orders.buyers, orders.shops, orders.times if with_times else None, blocks=3)
+    got = [(r.found, r.score.hex(), len(r.buyers), len(r.shops), len(r.edges), digest(r)) for r in rings]
+    assert got == REFERENCE[with_times]
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.int32, np.int64, np.uint32, np.uint64])
+def test_integer_codes_and_orders_match_numpy(dtype):
+    from ecredit.detection.rings import _codes, _first_of_cells, _stable_order
+
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(int(info.bits) + abs(int(info.min)))
+    cases = [rng.integers(info.min, info.max, 500, endpoint=True, dtype=dtype),   # full range: np.unique
+             rng.integers(0, 60, 500).astype(dtype) + dtype(info.max - 60),       # dense near the top
+             np.array([info.min, info.max, info.min], dtype=dtype), np.array([7], dtype=dtype)]
+    for values in cases:
+        uniques, codes = _codes(values)
+        want_u, want_c = np.unique(values, return_inverse=True)
+        assert uniques.dtype == want_u.dtype and np.array_equal(uniques, want_u)
+        assert np.array_equal(codes, want_c.astype(np.int64))
+    for n in (1, 5, 1 << 16, (1 << 16) + 1, 1 << 20, 1 << 40):
+        key = rng.integers(0, n, 3000)
+        assert np.array_equal(_stable_order(key, n), np.argsort(key, kind="stable"))
+    ends = [rng.integers(0, 30, 2000), rng.integers(0, 7, 2000), rng.integers(0, 3, 2000)]
+    for sizes in ([30, 7, 3], [1 << 40, 1 << 20, 1 << 10]):  # one int per cell, and mode by mode
+        first = np.zeros(2000, dtype=bool)
+        first[np.unique(np.stack(ends, axis=1), axis=0, return_index=True)[1]] = True
+        assert np.array_equal(_first_of_cells(ends, sizes), first)
