@@ -192,6 +192,21 @@ def test_repair_approval_rechecks_conditions(record, officer):
     assert exc.value.code == "conditions"
 
 
+def test_a_broken_repair_commitment_stops_the_repair_it_was_made_for(record, officer):
+    application = flows.apply_for_repair(record.pk, _subject_account(record), statement="已整改", attested=ATTESTED)
+    details = {"commitment_type": "credit_repair", "breach_facts": "承诺整改后再次销售不合格商品",
+               "decided_by": "南通市市场监督管理局", "repair_commitment": True}
+    breach = {"id": "BR1", "type": "commitment_breach", "subject": {"uscc": record.subject.uscc},
+              "decided_on": timezone.localdate().isoformat(), "summary": "违背信用修复承诺", "details": details}
+    assert services.ingest([breach], officer).created == 1
+    with pytest.raises(Conflict) as exc:
+        flows.decide_repair(application.pk, officer, approve=True, decision="准予")
+    assert exc.value.code == "repair_commitment_broken"
+    assert CreditRecord.objects.get(pk=record.pk).status == RecordStatus.ACTIVE
+    refused = flows.decide_repair(application.pk, officer, approve=False, decision="违背修复承诺，不予修复")
+    assert refused.status == RepairStatus.REFUSED
+
+
 def test_expired_record_is_not_revived_by_resending(officer):
     item = f.penalty("EXP1", decided_on="2020-01-10", fine=5)
     record_id = services.ingest([item], officer).record_ids[0]

@@ -236,12 +236,22 @@ def decide_repair(application_id: int, principal, *, approve: bool, decision: st
         failed = [code for code, ok in repair_checks(record).items() if not ok]
         if failed:  # something changed since the application (a new penalty, a listing)
             raise ValidationFailed(_("不符合修复条件：{codes}").format(codes="、".join(failed)), code="conditions")
+        if broke_repair_commitment(record.subject_id, since=timezone.localdate(application.applied_at)):
+            raise Conflict(_("申请人自申请以来违背了信用修复承诺，不予修复"), code="repair_commitment_broken")
         # Repaired today: yesterday was the last day shown.
         record.status = RecordStatus.REPAIRED
         record.public_until = max(timezone.localdate(now) - dt.timedelta(days=1), record.public_from or record.decided_on)
         with ChainWriter(now) as log:
             services.save_logged(record, log, principal.actor, "repaired", f"repair {application.pk}: {decision}")
     return application
+
+
+def broke_repair_commitment(subject_id: int, *, since: dt.date) -> bool:
+    """Whether the subject has a live breach of a credit-repair commitment decided on or after `since`: a repair
+    that rests on that commitment cannot be granted (the commitments app writes such breaches as records)."""
+    return CreditRecord.objects.filter(subject_id=subject_id, record_type_id="commitment_breach",
+                                       details__repair_commitment=True, decided_on__gte=since) \
+        .exclude(status__in=(RecordStatus.REVOKED, RecordStatus.EXPIRED)).exists()
 
 
 @logged_write
