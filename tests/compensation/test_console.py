@@ -96,3 +96,12 @@ def test_others_are_refused(world):
                                                                              kind="agency"), "agency_client", "agency")
     assert agency.get("/console/compensation/").status_code == 403
     assert Client().get("/console/compensation/").status_code == 302   # to the login page
+
+
+def test_a_mobile_number_in_the_facts_is_masked_for_officers_but_not_for_the_platform(world):
+    claim = world.claim(amount_fen=800, facts="消费者（电话13912345678）收到的电水壶漏电，商家拒绝退货")
+    officer = login(world.orgs["market_regulation"], "department_officer", "officer2")
+    html = officer.get(f"/console/compensation/claims/{claim.pk}/").content.decode()
+    assert "13912345678" not in html and "139****5678" in html
+    platform = login(world.orgs["platform_1"], "platform_client", "platform2")
+    assert "13912345678" in platform.get(f"/console/compensation/claims/{claim.pk}/").content.decode()

@@ -49,9 +49,10 @@ def claim_out(claim: CompensationClaim, today: dt.date | None = None) -> dict:
 def _detail(claim_id: int, principal) -> dict:
     claim = services.claim_for(claim_id, principal)
     steps = [dict(action=s.action, status=s.status, at=s.at, actor=s.actor, organisation=s.organisation,
-                  amount_fen=s.amount_fen, text=s.text) for s in claim.steps.order_by("at", "id")]
+                  amount_fen=s.amount_fen, text=services.readable(s.text, principal))
+             for s in claim.steps.order_by("at", "id")]
     txns = [transaction_out(t) for t in claim.transactions.prefetch_related("postings").order_by("at", "id")]
-    return dict(claim_out(claim), facts=claim.facts, steps=steps, transactions=txns)
+    return dict(claim_out(claim), facts=services.facts_for(claim, principal), steps=steps, transactions=txns)
 
 
 def _fund_out(view: dict) -> dict:

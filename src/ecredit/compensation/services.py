@@ -18,6 +18,7 @@ from ecredit.access.models import Organisation, OrganisationKind
 from ecredit.audit.services import Actor, ChainWriter, logged_write, record_access, state_text
 from ecredit.kit import crypto
 from ecredit.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ecredit.kit.masking import scrub
 from ecredit.registry.models import Subject, SubjectKind
 
 from . import ledger
@@ -386,3 +387,19 @@ def consumer_contact(claim: CompensationClaim, principal, purpose: str, channel:
 def consumer_aad(claim: CompensationClaim) -> bytes:
     """Associated data binding the consumer's ciphertext to its claim (a cipher moved to another row fails)."""
     return f"compensation:{claim.platform_id}:{claim.source_key}".encode()
+
+
+def readable(text: str, principal) -> str:
+    """A claim's free text (its facts, a step's note) as `principal` may read it: in full for the platform that
+    handles the claim (it took them from the consumer) and for those who may see identities; for other officers,
+    resident IDs and mobile numbers in the text are masked, as in record summaries."""
+    # A platform reaches only its own claims (claim_for), so a platform reading this one handles it.
+    if principal.can("subject.read_identity") or principal.organisation_kind == OrganisationKind.PLATFORM:
+        return text
+    current = policy.current()
+    return scrub(text, current.mask_pattern("resident_id"), current.mask_pattern("phone"))
+
+
+def facts_for(claim: CompensationClaim, principal) -> str:
+    """The claim's facts as `principal` may read them (see `readable`)."""
+    return readable(claim.facts, principal)

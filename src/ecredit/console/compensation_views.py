@@ -151,11 +151,11 @@ def _claim(principal, claim_id: int) -> CompensationClaim:
         raise Http404(_("先行赔付申请不存在")) from None
 
 
-def _steps(claim: CompensationClaim) -> list[dict]:
+def _steps(claim: CompensationClaim, principal) -> list[dict]:
     names = {"file": _("提出申请"), "accept": _("同意赔付"), "reject": _("不予赔付"), "pay": _("先行赔付"),
              "demand_recovery": _("向商家追偿"), "recover": _("追回"), "write_off": _("核销")}
-    return [{"step": s, "name": names.get(s.action, s.action), "amount": yuan(s.amount_fen) if s.amount_fen else ""}
-            for s in claim.steps.order_by("at", "id")]
+    return [{"step": s, "name": names.get(s.action, s.action), "amount": yuan(s.amount_fen) if s.amount_fen else "",
+             "text": services.readable(s.text, principal)} for s in claim.steps.order_by("at", "id")]
 
 
 @login_required
@@ -171,7 +171,8 @@ def claim_page(request, claim_id: int):
                                     for p in t.postings.all()]}
             for t in claim.transactions.prefetch_related("postings").order_by("at", "id")]
     return render(request, "console/compensation/claim.html", dict(
-        row=_row(claim, today, _codes("bases")), claim=claim, today=today, steps=_steps(claim), transactions=txns,
+        row=_row(claim, today, _codes("bases")), claim=claim, facts=services.facts_for(claim, principal), today=today,
+        steps=_steps(claim, principal), transactions=txns,
         harms=[harms.get(h, h) for h in claim.harms], mine=mine, on_time=flows.paid_on_time(claim),
         reasons=sorted(_codes("rejection_reasons").items()), amounts={
             "claimed": yuan(claim.claimed_fen), "accepted": yuan(claim.accepted_fen), "paid": yuan(claim.paid_fen),
