@@ -6,10 +6,12 @@ Amounts are integer fen (分). Input is checked again by the services, which nam
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, get_type_hints
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, create_model
+
+from .figures import PlatformFigures
 
 
 class FundTermsIn(Schema):
@@ -174,29 +176,9 @@ class ContactOut(Schema):
     masked: bool
 
 
-class FiguresOut(Schema):
-    platform_id: int
-    platform_name: str
-    has_fund: bool
-    balance_fen: int
-    required_minimum_fen: int
-    below_minimum: bool
-    filed: int
-    pending: int
-    accepted: int
-    rejected: int
-    paid: int
-    paid_fen: int
-    paid_from_fund_fen: int
-    paid_from_own_fen: int
-    median_days_to_pay: float | None
-    on_time_rate: float | None
-    recovered_fen: int
-    written_off_fen: int
-    outstanding_fen: int
-    recovery_rate: float | None
-    overdue: int
-    time_barred: int
+# One platform's row of the supervision table: the fields of figures.PlatformFigures, declared once there.
+FiguresOut = create_model("FiguresOut", __base__=Schema,
+                          **{name: (hint, ...) for name, hint in get_type_hints(PlatformFigures).items()})
 
 
 class CodeOut(Schema):

@@ -177,6 +177,33 @@ class _Tensor:
                 for e, n in zip(self.ends, self.sizes)]
 
 
+def _take_batch(deg, present, mass: float, members: int, eps: float):
+    """One peeling round by D-Cube's maximum-density policy: the mode whose batch (its nodes at or below
+    (1 + eps) x the average degree) leaves the most density, and that batch in the greedy order, lowest degree
+    first and node code breaking ties. Both engines call it, so they peel alike."""
+    choice = None
+    for m in range(len(deg)):
+        nodes = np.flatnonzero(present[m])
+        d = deg[m][nodes]
+        take = d <= (1.0 + eps) * mass / len(nodes)
+        gone = float(d[take].sum())
+        k = int(take.sum())
+        after = (mass - gone) / (members - k) if members > k else 0.0
+        if choice is None or after > choice[0]:
+            choice = (after, m, nodes[take], d[take])
+    _, m, batch, d = choice
+    seq = np.lexsort((batch, d))
+    return m, batch[seq], d[seq]
+
+
+def _best_prefix(d, mass: float, members: int) -> tuple[float, int]:
+    """The highest density reached while removing the batch one node at a time, and after how many nodes
+    (minus one)."""
+    dens = (mass - np.cumsum(d)) / np.maximum(members - np.arange(1, len(d) + 1), 1)
+    top = int(np.argmax(dens))
+    return float(dens[top]), top
+
+
 def _peel(t: _Tensor, alive: np.ndarray, eps: float) -> tuple[float, list[np.ndarray]]:
     """One greedy peel of the orders still `alive`. Returns the best density met (fixed-point units per
     member) and, per mode, the boolean mask of the block's members."""
@@ -194,26 +221,11 @@ def _peel(t: _Tensor, alive: np.ndarray, eps: float) -> tuple[float, list[np.nda
     best, best_at, step = mass / members, 0, 0
 
     while mass > 0:
-        # D-Cube's maximum-density policy: try the batch of every mode, keep the one leaving most density.
-        choice = None
-        for m in range(modes):
-            nodes = np.flatnonzero(present[m])
-            d = deg[m][nodes]
-            take = d <= (1.0 + eps) * mass / len(nodes)
-            gone = float(d[take].sum())
-            k = int(take.sum())
-            after = (mass - gone) / (members - k) if members > k else 0.0
-            if choice is None or after > choice[0]:
-                choice = (after, m, nodes[take], d[take])
-        _, m, batch, d = choice
-        # Lowest degree first, node code breaking ties: the greedy order within the mode.
-        seq = np.lexsort((batch, d))
-        batch, d = batch[seq], d[seq]
+        m, batch, d = _take_batch(deg, present, mass, members, eps)
         k = len(batch)
-        dens = (mass - np.cumsum(d)) / np.maximum(members - np.arange(1, k + 1), 1)
-        top = int(np.argmax(dens))
-        if dens[top] > best:
-            best, best_at = float(dens[top]), step + top + 1
+        peak, top = _best_prefix(d, mass, members)
+        if peak > best:
+            best, best_at = peak, step + top + 1
         removed_at[m][batch] = step + np.arange(k)
         step += k
         present[m][batch] = False

@@ -20,7 +20,7 @@ How the work is split:
 
 Exactness: weights are fixed-point integers (`rings._SCALE`), Spark sums them as 64-bit integers, so
 every degree, mass and density is bitwise the one numpy computes whatever order Spark adds in; the
-driver then runs the same comparisons as `rings._peel`, so ties break identically.
+driver then runs the same round functions as `rings._peel` (`_take_batch`, `_best_prefix`), so ties break identically.
 
 Rows are indexed in the DataFrame's partition order (the order `spark.createDataFrame` keeps for local
 data); pass `index="col"` to use an explicit 0-based order index column instead. The order index is
@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from ecredit.detection.rings import _SCALE, Ring, _bucket_starts
+from ecredit.detection.rings import _SCALE, Ring, _best_prefix, _bucket_starts, _take_batch
 
 __all__ = ["find_rings_spark"]
 
@@ -142,24 +142,11 @@ def _peel(live, cols: list[str], sizes: list[int], eps: float) -> tuple[float, l
     removed: list[list[np.ndarray]] = [[] for _ in range(modes)]
 
     while mass > 0:
-        choice = None
-        for m in range(modes):
-            nodes = np.flatnonzero(present[m])
-            d = deg[m][nodes]
-            take = d <= (1.0 + eps) * mass / len(nodes)
-            gone = float(d[take].sum())
-            k = int(take.sum())
-            after = (mass - gone) / (members - k) if members > k else 0.0
-            if choice is None or after > choice[0]:
-                choice = (after, m, nodes[take], d[take])
-        _, m, batch, d = choice
-        seq = np.lexsort((batch, d))
-        batch, d = batch[seq], d[seq]
+        m, batch, d = _take_batch(deg, present, mass, members, eps)
         k = len(batch)
-        dens = (mass - np.cumsum(d)) / np.maximum(members - np.arange(1, k + 1), 1)
-        top = int(np.argmax(dens))
-        if dens[top] > best:
-            best, best_at = float(dens[top]), step + top + 1
+        peak, top = _best_prefix(d, mass, members)
+        if peak > best:
+            best, best_at = peak, step + top + 1
         removed_at[m][batch] = step + np.arange(k)
         step += k
         present[m][batch] = False
