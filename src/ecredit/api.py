@@ -16,13 +16,16 @@ from ecredit.exchange.api import router as exchange_router
 from ecredit.kit.errors import DomainError, Forbidden
 from ecredit.evaluation.api import router as evaluation_router
 from ecredit.feeds.api import router as feeds_router
+from ecredit.findings.api import router as findings_router
 from ecredit.lists.api import router as lists_router
+from ecredit.logistics.api import router as logistics_router
 from ecredit.marketplace.api import router as marketplace_router
 from ecredit.portal.api import router as portal_router
 from ecredit.portal.report_api import router as report_router
 from ecredit.registry.api import router as registry_router
 from ecredit.safe_consumption.api import router as safe_consumption_router
 from ecredit.supervision.api import router as supervision_router
+from ecredit.trace.api import router as trace_router
 
 api = NinjaAPI(
     title="ecredit API",
@@ -77,3 +80,6 @@ api.add_router("/", complaints_router)
 api.add_router("/", compensation_router)
 api.add_router("/", commitments_router)
 api.add_router("/", safe_consumption_router)
+api.add_router("/", findings_router)
+api.add_router("/", logistics_router)
+api.add_router("/", trace_router)

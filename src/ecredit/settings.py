@@ -48,10 +48,13 @@ INSTALLED_APPS = [
     "ecredit.complaints",
     "ecredit.commitments",
     "ecredit.compensation",
+    "ecredit.logistics",
+    "ecredit.trace",
     "ecredit.evaluation",
     "ecredit.lists",
     "ecredit.supervision",
     "ecredit.safe_consumption",
+    "ecredit.findings",
     "ecredit.portal",
     "ecredit.console",
 ]

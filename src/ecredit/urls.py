@@ -6,9 +6,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from ecredit.api import api
+from ecredit.trace.epcis_api import epcis_api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("epcis/", epcis_api.urls),  # GS1 EPCIS 2.0 REST binding
     path("i18n/", include("django.conf.urls.i18n")),
     path("console/admin/", admin.site.urls),
     path("console/", include("ecredit.console.urls")),

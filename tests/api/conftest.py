@@ -128,9 +128,11 @@ def build_world() -> World:
     from ecredit.evaluation.batch import rescore_all
 
     rescore_all()
-    from . import matrix_commitments, matrix_compensation, matrix_complaints, matrix_safe_consumption
+    from . import (matrix_commitments, matrix_compensation, matrix_complaints, matrix_findings, matrix_logistics,
+               matrix_safe_consumption, matrix_trace)
 
-    for module in (matrix_complaints, matrix_compensation, matrix_commitments, matrix_safe_consumption):
+    for module in (matrix_complaints, matrix_compensation, matrix_commitments, matrix_safe_consumption,
+                matrix_logistics, matrix_trace, matrix_findings):
         module.build(w)
     return w
 

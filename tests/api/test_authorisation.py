@@ -8,7 +8,8 @@ from tests import factories as f
 
 from tests.marketplace.conftest import order, rating
 
-from . import matrix_commitments, matrix_compensation, matrix_complaints, matrix_safe_consumption
+from . import (matrix_commitments, matrix_compensation, matrix_complaints, matrix_findings, matrix_logistics,
+               matrix_safe_consumption, matrix_trace)
 from .conftest import CALLERS
 
 pytestmark = pytest.mark.django_db
@@ -161,7 +162,8 @@ MATRIX = {
     "platforms_compliance": ("get", "/api/v1/platforms/compliance", None, SUPERVISORS),
 }
 
-for _module in (matrix_complaints, matrix_compensation, matrix_commitments, matrix_safe_consumption):
+for _module in (matrix_complaints, matrix_compensation, matrix_commitments, matrix_safe_consumption,
+                matrix_logistics, matrix_trace, matrix_findings):
     assert not set(_module.ROWS) & set(MATRIX), _module.__name__
     MATRIX |= _module.ROWS
 

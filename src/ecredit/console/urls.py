@@ -69,3 +69,7 @@ from . import commitment_views, compensation_views, complaint_views, safe_consum
 
 urlpatterns += [*complaint_views.urlpatterns, *compensation_views.urlpatterns, *commitment_views.urlpatterns,
                 *safe_consumption_views.urlpatterns]
+
+from . import finding_views, parcel_views, trace_views  # noqa: E402
+
+urlpatterns += [*finding_views.urlpatterns, *parcel_views.urlpatterns, *trace_views.urlpatterns]

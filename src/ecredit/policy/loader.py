@@ -23,6 +23,9 @@ from .category_rules import ComplaintCategoryRules
 from .compensation_rules import CompensationRules
 from .commitment_rules import CommitmentRules
 from .safe_consumption_rules import SafeConsumptionRules
+from .findings_rules import FindingRules
+from .logistics_rules import LogisticsRules
+from .trace_rules import TraceRules
 from .list_rules import ListRules
 from .plan_rules import PlanRules
 from .plan_rules import problems as plan_problems
@@ -53,10 +56,14 @@ FILES: dict[str, tuple[str, Any]] = {
     "compensation.yaml": ("compensation", CompensationRules),
     "commitments.yaml": ("commitments", CommitmentRules),
     "safe_consumption.yaml": ("safe_consumption", SafeConsumptionRules),
+    "findings.yaml": ("findings", FindingRules),
+    "logistics.yaml": ("logistics", LogisticsRules),
+    "trace.yaml": ("trace", TraceRules),
 }
 
 # Rule files whose typed root checks its own references to other files (`problems(policy)`).
-EXTENSIONS = ("complaints", "complaint_categories", "compensation", "commitments", "safe_consumption")
+EXTENSIONS = ("complaints", "complaint_categories", "compensation", "commitments", "safe_consumption", "findings",
+              "logistics", "trace")
 
 
 class PolicyError(Exception):
@@ -112,6 +119,9 @@ class Policy:
     compensation: CompensationRules
     commitments: CommitmentRules
     safe_consumption: SafeConsumptionRules
+    findings: FindingRules
+    logistics: LogisticsRules
+    trace: TraceRules
     _validators: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @cached_property

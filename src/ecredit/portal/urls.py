@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from . import (commitment_views, complaint_views, list_views, marketplace_views, report_views,
-               safe_consumption_views, views, widget_views)
+from . import (commitment_views, complaint_views, list_views, marketplace_views, parcel_views, report_views,
+               safe_consumption_views, trace_views, views, widget_views)
 
 app_name = "portal"
 urlpatterns = [
@@ -27,4 +27,6 @@ urlpatterns = [
     *complaint_views.urlpatterns,
     *commitment_views.urlpatterns,
     *safe_consumption_views.urlpatterns,
+    *parcel_views.urlpatterns,
+    *trace_views.urlpatterns,
 ]

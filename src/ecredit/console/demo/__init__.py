@@ -28,6 +28,9 @@ from ecredit.marketplace import demo as trades
 
 from . import commitments as commitment_side
 from . import compensation as compensation_side
+from . import findings as findings_side
+from . import logistics as logistics_side
+from . import trace as trace_side
 from . import complaints as complaint_side
 from . import lists as list_side
 from . import safe_consumption as safe_consumption_side
@@ -66,6 +69,9 @@ class Summary:
     commitments: int = 0
     compensation_claims: int = 0
     safe_consumption: int = 0
+    parcels: int = 0                # waybills with their tracking scans
+    trace_events: int = 0           # EPCIS events captured
+    findings: dict = field(default_factory=dict)  # detection findings by status
     seconds: float = 0.0
 
 
@@ -101,9 +107,13 @@ def build(seed: int = DEFAULT_SEED, scale: float = 1.0, say: Callable[[str], Non
         summary.progress_reports = supervision_side.progress(orgs)
         summary.interviews = supervision_side.platform_interviews(orgs)
         summary.trades = trades.build(seed, scale, say)
+        findings_side.plant(orgs)     # fake-order rings and fake reviews hidden among the trades
         summary.complaints = complaint_side.build(orgs)
         summary.commitments = commitment_side.build(orgs)
         summary.compensation_claims = compensation_side.build(orgs)
+        summary.parcels = logistics_side.build(orgs)       # waybills of the demo orders, and their scans
+        summary.trace_events = trace_side.build(orgs)
+        summary.findings = findings_side.build(orgs)       # detectors over orders, reviews and parcels
         say(f"complaints, commitments, compensation: {time.perf_counter() - started:.1f} s")
         say(f"portal notices and subject accounts: {time.perf_counter() - started:.1f} s")
     result = rescore_all()      # one vectorised pass instead of a task per subject written

@@ -1,0 +1,1 @@
+"""Logistics: parcels, carriers' tracking scans, consumer delivery feedback and courier firms' figures (source app)."""

@@ -1,0 +1,5 @@
+"""Public pages for parcel (filled in by the issue that builds them)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
