@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ecredit.supervision",
     "ecredit.safe_consumption",
     "ecredit.findings",
+    "ecredit.ops",
     "ecredit.portal",
     "ecredit.console",
 ]
