@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test bench install system-deps clean-db messages
+.PHONY: run test bench install system-deps clean-db messages deploy-check
 
 $(STAMP): pyproject.toml scripts/system-packages.txt
 	@bash scripts/system-deps.sh
@@ -33,6 +33,12 @@ test: install
 # bench/scoring.py builds a 1M-subject, 20M-record database first (about 5 minutes and 17 GB of disk).
 bench: install
 	@status=0; for script in bench/ingest.py bench/portal.py bench/lists.py bench/complaints.py bench/detection.py bench/scoring.py; do $(PY) $$script || status=1; done; exit $$status
+
+# The production stack of deploy/ (gunicorn, worker, nginx with TLS, PostgreSQL on loopback) started on this
+# machine from the unit files and the nginx config, smoke-tested through nginx, then stopped (about 1-2 minutes).
+deploy-check: install
+	@bash scripts/system-deps.sh scripts/deploy-packages.txt
+	@VENV=$(VENV) $(PY) scripts/deploy_check.py
 
 # Refresh the English catalogue after changing UI text (needs GNU gettext: apt-get install gettext).
 messages: install

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages listed in scripts/system-packages.txt that are not installed yet.
+# Installs the Debian packages listed in scripts/system-packages.txt (or the list given as $1) not installed yet.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-wanted=$(grep -v '^\s*#' "$here/system-packages.txt" | sed 's/#.*//' | tr -s ' \n' ' ' || true)
+list=${1:-$here/system-packages.txt}
+wanted=$(grep -v '^\s*#' "$list" | sed 's/#.*//' | tr -s ' \n' ' ' || true)
 missing=()
 for pkg in $wanted; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

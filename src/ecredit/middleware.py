@@ -17,3 +17,20 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class ProxiedClientMiddleware:
+    """Behind nginx (deploy/), gunicorn sees every request come from its socket: take the client's address from
+    X-Real-IP, which nginx always overwrites, so rate limits and logs see the real client. Only for requests
+    from the proxy itself (a socket or loopback peer), and only in production, so nobody else can forge it."""
+
+    PROXY_PEERS = {"", "127.0.0.1", "::1"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        real = request.META.get("HTTP_X_REAL_IP", "")
+        if real and request.META.get("REMOTE_ADDR", "") in self.PROXY_PEERS:
+            request.META["REMOTE_ADDR"] = real.strip()[:64]
+        return self.get_response(request)

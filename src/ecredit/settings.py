@@ -7,6 +7,11 @@ ECREDIT_SECRET_KEY     Django's secret key (default: from the key file)
 ECREDIT_DEBUG          1 for development pages with tracebacks
 ECREDIT_ALLOWED_HOSTS  comma-separated host names (default: 127.0.0.1,localhost)
 ECREDIT_TASKS          "immediate" runs background tasks inline (tests); default: database queue
+ECREDIT_PRODUCTION     1 behind nginx with TLS (deploy/): secure cookies, HSTS, HTTPS redirect, static files from
+                       STATIC_ROOT (collectstatic), logs at INFO; `ecredit check --deploy` is clean under it
+ECREDIT_HSTS_PRELOAD   0 to leave the HSTS preload flag off (default on in production)
+ECREDIT_FINDINGS_ENGINE  "spark" runs the fake-order ring search on PySpark (default: findings.yaml rings.engine)
+ECREDIT_SPARK_MASTER     the Spark master for it (default local[2])
 """
 
 from __future__ import annotations
@@ -145,6 +150,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # The address printed in reports' QR codes and verification links: the portal as the public reaches it.
 PUBLIC_URL = os.environ.get("ECREDIT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Detection engine for fake-order rings ("" = as findings.yaml says; "spark" = PySpark, same rings).
+FINDINGS_ENGINE = os.environ.get("ECREDIT_FINDINGS_ENGINE", "")
+FINDINGS_SPARK_MASTER = os.environ.get("ECREDIT_SPARK_MASTER", "")
+
 TASKS = {
     "default": {
         "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
@@ -161,3 +170,18 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Production (deploy/): nginx terminates TLS and passes X-Forwarded-Proto; everything else is HTTPS only.
+PRODUCTION = os.environ.get("ECREDIT_PRODUCTION", "") in {"1", "true", "yes"}
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]      # the load balancer's probe on loopback
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = os.environ.get("ECREDIT_HSTS_PRELOAD", "1") not in {"0", "false", "no"}
+    CSRF_TRUSTED_ORIGINS = [PUBLIC_URL]
+    WHITENOISE_USE_FINDERS = False                      # nginx serves STATIC_ROOT, filled by collectstatic
+    LOGGING["root"]["level"] = os.environ.get("ECREDIT_LOG_LEVEL", "INFO")
+    MIDDLEWARE.insert(0, "ecredit.middleware.ProxiedClientMiddleware")
