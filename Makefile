@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test bench install system-deps clean-db messages deploy-check
+.PHONY: run test bench install system-deps clean-db messages deploy-check fuzz
 
 $(STAMP): pyproject.toml scripts/system-packages.txt
 	@bash scripts/system-deps.sh
@@ -32,7 +32,13 @@ test: install
 # Every benchmark in bench/, one after the other (each prints its JSON lines); fails if any failed.
 # bench/scoring.py builds a 1M-subject, 20M-record database first (about 5 minutes and 17 GB of disk).
 bench: install
-	@status=0; for script in bench/ingest.py bench/portal.py bench/lists.py bench/complaints.py bench/detection.py bench/scoring.py; do $(PY) $$script || status=1; done; exit $$status
+	@status=0; for script in bench/ingest.py bench/portal.py bench/lists.py bench/complaints.py bench/detection.py bench/trace.py bench/scoring.py; do $(PY) $$script || status=1; done; exit $$status
+
+# Schemathesis over both OpenAPI documents, every operation with every caller's credentials: no 5xx, no answer
+# outside its schema. FUZZ_EXAMPLES per operation (>= 1,000 cases in all); prints the number of cases by caller.
+FUZZ_EXAMPLES ?= 12
+fuzz: install
+	@ECREDIT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ECREDIT_FUZZ_MIN=1000 $(VENV)/bin/pytest tests/fuzz -m fuzz -s -W ignore::DeprecationWarning
 
 # The production stack of deploy/ (gunicorn, worker, nginx with TLS, PostgreSQL on loopback) started on this
 # machine from the unit files and the nginx config, smoke-tested through nginx, then stopped (about 1-2 minutes).

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from django.http import Http404
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ecredit import __version__
 from ecredit.access.auth import PrincipalAuth
+from ecredit.api_errors import document_errors
 from ecredit.archive.api import router as archive_router
 from ecredit.commitments.api import router as commitments_router
 from ecredit.compensation.api import router as compensation_router
@@ -27,7 +29,14 @@ from ecredit.safe_consumption.api import router as safe_consumption_router
 from ecredit.supervision.api import router as supervision_router
 from ecredit.trace.api import router as trace_router
 
-api = NinjaAPI(
+class EcreditAPI(NinjaAPI):
+    """The API, whose OpenAPI document also lists the error answers every operation may give."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        return document_errors(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+
+api = EcreditAPI(
     title="ecredit API",
     version=__version__,
     description=(
@@ -59,6 +68,24 @@ def invalid_request(request, exc: ValidationError):
               for e in exc.errors]
     return api.create_response(request, {"code": "invalid", "message": _("请求格式不正确"), "errors": errors},
                                status=422)
+
+
+HTTP_ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
+                    429: "too_many_requests"}
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    """ninja's own refusals (an unparsable body, throttling) in our error shape."""
+    status = exc.status_code
+    message = _("请求体无法解析（应为JSON）") if status == 400 else str(exc)
+    return api.create_response(request, {"code": HTTP_ERROR_CODES.get(status, "error"), "message": message},
+                               status=status)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"code": "not_found", "message": _("未找到")}, status=404)
 
 
 @api.get("/health", auth=None, tags=["system"], summary="Liveness check")

@@ -16,3 +16,14 @@ urlpatterns = [
     path("console/", include("ecredit.console.urls")),
     path("", include("ecredit.portal.urls")),
 ]
+
+
+def handler404(request, exception=None):
+    """A path that matches no route: JSON for API clients (/api/, /epcis/), the portal's page for people."""
+    from django.http import JsonResponse
+    from django.utils.translation import gettext as _
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith(("/api/", "/epcis/")):
+        return JsonResponse({"code": "not_found", "message": _("未找到")}, status=404)
+    return page_not_found(request, exception)

@@ -11,7 +11,7 @@ from ecredit.registry.schemas import SubjectQuery
 
 from . import flows, services
 from .models import CreditRecord, Objection, RepairApplication
-from .schemas import (CorrectionIn, CreditCheckOut, ObjectionCheckIn, ObjectionDecisionIn, ObjectionIn, ObjectionOut,
+from .schemas import (CorrectionIn, CreditCheckOut, ObjectionCheckIn, RecordObjectionDecisionIn, ObjectionIn, ObjectionOut,
                       RecordOut, RecordTypeDetail, RecordTypeOut, RepairDecisionIn, RepairIn, RepairOut, RevocationIn)
 
 router = Router(tags=["archive"])
@@ -122,7 +122,7 @@ def check_objection(request, objection_id: int, body: ObjectionCheckIn):
 
 
 @router.post("/objections/{int:objection_id}/decision", response=ObjectionOut, summary="Decide an objection")
-def decide_objection(request, objection_id: int, body: ObjectionDecisionIn):
+def decide_objection(request, objection_id: int, body: RecordObjectionDecisionIn):
     return _objection_out(flows.decide_objection(objection_id, request.auth, upheld=body.upheld,
                                                  decision=body.decision, correction=body.correction,
                                                  revoke=body.revoke))

@@ -28,7 +28,7 @@ class RecordTypeDetail(RecordTypeOut):
     reference: str
 
 
-class SubjectBrief(Schema):
+class RecordSubjectBrief(Schema):
     id: int
     kind: str
     name: str
@@ -40,7 +40,7 @@ class RecordOut(Schema):
     id: int
     type: str
     type_name: str
-    subject: SubjectBrief
+    subject: RecordSubjectBrief
     source: str
     source_record_id: str
     decided_on: dt.date
@@ -93,7 +93,7 @@ class ObjectionCheckIn(Schema):
     note: str = ""
 
 
-class ObjectionDecisionIn(Schema):
+class RecordObjectionDecisionIn(Schema):
     upheld: bool
     decision: str
     revoke: bool = False
@@ -123,7 +123,7 @@ class RepairDecisionIn(Schema):
 
 
 class CreditCheckOut(Schema):
-    subject: SubjectBrief
+    subject: RecordSubjectBrief
     checked_at: dt.datetime
     purpose: str
     public_only: bool

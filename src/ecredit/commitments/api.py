@@ -9,8 +9,8 @@ from ecredit import policy
 
 from . import flows, services, signing
 from .models import Commitment
-from .schemas import (AcceptIn, CommitmentDetailOut, CommitmentOut, FulfilmentIn, SignIn, TemplateOut,
-                      VerificationOut, VerifyIn, WithdrawIn)
+from .schemas import (CommitmentAcceptIn, CommitmentDetailOut, CommitmentOut, FulfilmentIn, SignIn, TemplateOut,
+                      CommitmentVerificationOut, VerifyIn, CommitmentWithdrawIn)
 
 router = Router(tags=["commitments"])
 
@@ -90,7 +90,7 @@ def sign(request, body: SignIn):
     return Status(201 if created else 200, _detail(c.code, request.auth))
 
 
-@router.post("/commitments/verify", response=VerificationOut, auth=None,
+@router.post("/commitments/verify", response=CommitmentVerificationOut, auth=None,
              summary="Verify a commitment by its code, optionally against a copy of its text")
 def verify_copy(request, body: VerifyIn):
     from ecredit.access.auth import principal_of
@@ -106,7 +106,7 @@ def detail(request, code: str):
     return _detail(code, request.auth)
 
 
-@router.get("/commitments/{code}/verification", response=VerificationOut, auth=None,
+@router.get("/commitments/{code}/verification", response=CommitmentVerificationOut, auth=None,
             summary="Whether the commitment with this code is intact, signed and still stands")
 def verification(request, code: str):
     from ecredit.access.auth import principal_of
@@ -118,7 +118,7 @@ def verification(request, code: str):
 
 @router.post("/commitments/{code}/acceptance", response=CommitmentDetailOut,
              summary="Accept a signed commitment (it takes effect and is published) or refuse it")
-def accept(request, code: str, body: AcceptIn):
+def accept(request, code: str, body: CommitmentAcceptIn):
     flows.accept(code, request.auth, accept=body.accept, reason=body.reason)
     return _detail(code, request.auth)
 
@@ -133,6 +133,6 @@ def assess(request, code: str, body: FulfilmentIn):
 
 @router.post("/commitments/{code}/withdrawal", response=CommitmentDetailOut,
              summary="Withdraw a commitment not yet accepted (the signer)")
-def withdraw(request, code: str, body: WithdrawIn):
+def withdraw(request, code: str, body: CommitmentWithdrawIn):
     flows.withdraw(code, request.auth, reason=body.reason)
     return _detail(code, request.auth)

@@ -53,12 +53,12 @@ class SignIn(Schema):
                             description="your id of this signing request: sent again, it signs nothing new")
 
 
-class AcceptIn(Schema):
+class CommitmentAcceptIn(Schema):
     accept: bool = True
     reason: str = Field(default="", max_length=2000)
 
 
-class WithdrawIn(Schema):
+class CommitmentWithdrawIn(Schema):
     reason: str = Field(max_length=2000)
 
 
@@ -112,7 +112,7 @@ class CommitmentDetailOut(CommitmentOut):
     signing_key: str
 
 
-class VerificationOut(Schema):
+class CommitmentVerificationOut(Schema):
     verdict: str
     code: str
     reason: str

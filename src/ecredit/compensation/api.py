@@ -15,8 +15,8 @@ from ecredit import policy
 
 from . import figures, flows, services
 from .models import CompensationClaim, LedgerTransaction
-from .schemas import (AcceptIn, ClaimDetailOut, ClaimIn, ClaimOut, ContactOut, DepositIn, FiguresOut, FundOut,
-                      FundTermsIn, NoteIn, PayIn, RecoveryIn, RejectIn, RulesOut, TransactionOut, WithdrawalIn)
+from .schemas import (ClaimAcceptIn, ClaimDetailOut, ClaimIn, ClaimOut, ContactOut, DepositIn, FiguresOut, FundOut,
+                      FundTermsIn, ClaimNoteIn, PayIn, RecoveryIn, RejectIn, RulesOut, TransactionOut, WithdrawalIn)
 
 router = Router(tags=["compensation"])
 
@@ -161,7 +161,7 @@ def consumer(request, claim_id: int, purpose: str = ""):
 
 @router.post("/compensation/claims/{int:claim_id}/acceptance", response=ClaimDetailOut,
              summary="The platform agrees to compensate (all or less than claimed)")
-def accept(request, claim_id: int, body: AcceptIn):
+def accept(request, claim_id: int, body: ClaimAcceptIn):
     flows.accept(claim_id, request.auth, amount_fen=body.amount_fen, note=body.note)
     return _detail(claim_id, request.auth)
 
@@ -182,7 +182,7 @@ def pay(request, claim_id: int, body: PayIn):
 
 @router.post("/compensation/claims/{int:claim_id}/recovery-demand", response=ClaimDetailOut,
              summary="Demand repayment from the merchant (starts its repayment deadline)")
-def demand_recovery(request, claim_id: int, body: NoteIn):
+def demand_recovery(request, claim_id: int, body: ClaimNoteIn):
     flows.demand_recovery(claim_id, request.auth, note=body.note)
     return _detail(claim_id, request.auth)
 
@@ -197,7 +197,7 @@ def record_recovery(request, claim_id: int, body: RecoveryIn):
 
 @router.post("/compensation/claims/{int:claim_id}/write-off", response=ClaimDetailOut,
              summary="Write off what cannot be recovered")
-def write_off(request, claim_id: int, body: NoteIn):
+def write_off(request, claim_id: int, body: ClaimNoteIn):
     flows.write_off(claim_id, request.auth, note=body.note)
     return _detail(claim_id, request.auth)
 

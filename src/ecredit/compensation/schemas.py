@@ -89,7 +89,7 @@ class ClaimIn(Schema):
     facts: str = Field(max_length=4000)
 
 
-class AcceptIn(Schema):
+class ClaimAcceptIn(Schema):
     amount_fen: int | None = None
     note: str = Field(default="", max_length=4000)
 
@@ -111,11 +111,11 @@ class RecoveryIn(Schema):
     note: str = Field(default="", max_length=4000)
 
 
-class NoteIn(Schema):
+class ClaimNoteIn(Schema):
     note: str = Field(default="", max_length=4000)
 
 
-class StepOut(Schema):
+class ClaimStepOut(Schema):
     action: str
     status: str
     at: dt.datetime
@@ -166,7 +166,7 @@ class ClaimOut(Schema):
 
 class ClaimDetailOut(ClaimOut):
     facts: str
-    steps: list[StepOut]
+    steps: list[ClaimStepOut]
     transactions: list[TransactionOut]
 
 

@@ -11,7 +11,7 @@ from ecredit.kit.errors import ValidationFailed
 from . import flows, rules, services
 from .schemas import (AcceptanceIn, AckIn, AckOut, CanonicalItem, CaseDetailOut, CaseOut, ClosureIn, ClueCheckIn,
                       ClueIn, DailyOut, FigureOut, FilingIn, HotlineItemsIn, HotlineOut, IntakeOut, MediatedIn,
-                      NoteIn, PersonOut, PlatformItemsIn, ReasonIn, RespondentIn, TerminationIn,
+                      ComplaintNoteIn, PersonOut, PlatformItemsIn, ComplaintReasonIn, RespondentIn, TerminationIn,
                       TerminationNoticeIn, TransferIn, UpdateOut)
 
 router = Router(tags=["complaints"])
@@ -165,20 +165,20 @@ def transfer(request, case_id: int, body: TransferIn):
 
 
 @router.post("/complaints/{int:case_id}/mediation", response=CaseDetailOut, summary="Begin mediation")
-def mediation(request, case_id: int, body: NoteIn):
+def mediation(request, case_id: int, body: ComplaintNoteIn):
     flows.start_mediation(case_id, request.auth, note=body.note)
     return _detail(case_id, request.auth)
 
 
 @router.post("/complaints/{int:case_id}/pause", response=CaseDetailOut,
              summary="Stop the mediation clock for testing or inspection (art. 20(3))")
-def pause(request, case_id: int, body: ReasonIn):
+def pause(request, case_id: int, body: ComplaintReasonIn):
     flows.pause(case_id, request.auth, reason=body.reason)
     return _detail(case_id, request.auth)
 
 
 @router.post("/complaints/{int:case_id}/resume", response=CaseDetailOut, summary="Restart the mediation clock")
-def resume(request, case_id: int, body: NoteIn):
+def resume(request, case_id: int, body: ComplaintNoteIn):
     flows.resume(case_id, request.auth, note=body.note)
     return _detail(case_id, request.auth)
 
@@ -235,14 +235,14 @@ def filing(request, case_id: int, body: FilingIn):
 
 @router.post("/complaints/{int:case_id}/filing-extension", response=CaseDetailOut,
              summary="Extend a report's check once by 15 working days")
-def filing_extension(request, case_id: int, body: ReasonIn):
+def filing_extension(request, case_id: int, body: ComplaintReasonIn):
     flows.extend_filing(case_id, request.auth, reason=body.reason)
     return _detail(case_id, request.auth)
 
 
 @router.post("/complaints/{int:case_id}/reporter-notice", response=CaseDetailOut,
              summary="Record that the real-name reporter was told of the filing decision (within 5 working days)")
-def reporter_notice(request, case_id: int, body: NoteIn):
+def reporter_notice(request, case_id: int, body: ComplaintNoteIn):
     flows.notify_reporter(case_id, request.auth, note=body.note)
     return _detail(case_id, request.auth)
 

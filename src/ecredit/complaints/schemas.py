@@ -171,7 +171,7 @@ class CaseOut(Schema):
     closed_at: dt.datetime | None
 
 
-class StepOut(Schema):
+class ComplaintStepOut(Schema):
     at: dt.datetime
     action: str
     actor: str
@@ -190,13 +190,13 @@ class UpdateBrief(Schema):
 
 
 class CaseDetailOut(CaseOut):
-    steps: list[StepOut]
+    steps: list[ComplaintStepOut]
     repeats: list[str]
     sibling: str | None
     updates: list[UpdateBrief]
 
 
-class NoteIn(Schema):
+class ComplaintNoteIn(Schema):
     note: str = Field(default="", max_length=4000)
 
 
@@ -206,7 +206,7 @@ class AcceptanceIn(Schema):
     note: str = Field(default="", max_length=4000)
 
 
-class ReasonIn(Schema):
+class ComplaintReasonIn(Schema):
     reason: str = Field(max_length=4000)
 
 

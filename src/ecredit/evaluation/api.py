@@ -25,7 +25,7 @@ router = Router(tags=["evaluation"])
 CENT = Decimal("0.01")
 
 
-class SubjectBrief(Schema):
+class ScoredSubjectBrief(Schema):
     id: int
     kind: str
     name: str
@@ -45,7 +45,7 @@ class LineOut(Schema):
 
 
 class ExplanationOut(Schema):
-    subject: SubjectBrief
+    subject: ScoredSubjectBrief
     model_code: str
     model_name: str
     model_version: str

@@ -12,8 +12,8 @@ from ecredit.registry.services import display_name
 
 from . import flows, joint, services
 from .models import ListEntry, MeasureTask
-from .schemas import (DecisionIn, EntryDetailOut, EntryOut, ImplementerOut, ListTypeOut, NoticeIn,
-                      ObjectionDecisionIn, ProposeIn, RemovalIn, RespondIn, ScanIn, TaskOut, TextIn)
+from .schemas import (DecisionIn, EntryDetailOut, EntryOut, ImplementerOut, ListTypeOut, ListNoticeIn,
+                      ListObjectionDecisionIn, ProposeIn, RemovalIn, RespondIn, ScanIn, MeasureTaskOut, TextIn)
 
 router = Router(tags=["lists"])
 
@@ -112,7 +112,7 @@ def entry_detail(request, entry_id: int):
 
 @router.post("/lists/entries/{int:entry_id}/notice", response=EntryDetailOut,
              summary="Record the notice to the subject (opens the objection window)")
-def notify(request, entry_id: int, body: NoticeIn):
+def notify(request, entry_id: int, body: ListNoticeIn):
     flows.notify(entry_id, request.auth, channel=body.channel, reference=body.reference, text=body.text)
     return _detail(entry_id, request.auth)
 
@@ -128,7 +128,7 @@ def object_to(request, entry_id: int, body: TextIn):
 
 @router.post("/lists/entries/{int:entry_id}/objection-decision", response=EntryDetailOut,
              summary="Decide the subject's objection")
-def decide_objection(request, entry_id: int, body: ObjectionDecisionIn):
+def decide_objection(request, entry_id: int, body: ListObjectionDecisionIn):
     flows.decide_objection(entry_id, request.auth, upheld=body.upheld, decision=body.decision)
     return _detail(entry_id, request.auth)
 
@@ -164,7 +164,7 @@ def scan(request, body: ScanIn):
     return services.scan(list_types=body.list_types).as_dict()
 
 
-@router.get("/lists/tasks", response=list[TaskOut], summary="Measure tasks addressed to you (implementers)")
+@router.get("/lists/tasks", response=list[MeasureTaskOut], summary="Measure tasks addressed to you (implementers)")
 def tasks(request, status: str | None = None, limit: int = 200):
     limit = max(1, min(limit, 1000))
     principal = request.auth
@@ -172,7 +172,7 @@ def tasks(request, status: str | None = None, limit: int = 200):
     return [task_out(t, principal) for t in joint.tasks_of(principal, status=status)[:limit]]
 
 
-@router.post("/lists/tasks/{int:task_id}/response", response=TaskOut,
+@router.post("/lists/tasks/{int:task_id}/response", response=MeasureTaskOut,
              summary="Answer a measure task: accept, report execution, decline with a reason, or lift")
 def respond(request, task_id: int, body: RespondIn):
     task = joint.respond(task_id, request.auth, action=body.action, text=body.text)

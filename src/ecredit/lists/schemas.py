@@ -46,7 +46,7 @@ class ProposeIn(Schema):
     evidence: list[Any] = []
 
 
-class NoticeIn(Schema):
+class ListNoticeIn(Schema):
     channel: Literal[NOTICE_CHANNELS]  # type: ignore[valid-type]
     reference: str = Field(max_length=128)
     text: str = Field(default="", max_length=2000)
@@ -56,7 +56,7 @@ class TextIn(Schema):
     text: str = Field(max_length=4000)
 
 
-class ObjectionDecisionIn(Schema):
+class ListObjectionDecisionIn(Schema):
     upheld: bool
     decision: str = Field(max_length=4000)
 
@@ -76,7 +76,7 @@ class ScanIn(Schema):
     list_types: list[str] | None = None
 
 
-class StepOut(Schema):
+class ListStepOut(Schema):
     seq: int
     at: dt.datetime
     actor: str
@@ -85,7 +85,7 @@ class StepOut(Schema):
     reason: str
 
 
-class TaskOut(Schema):
+class MeasureTaskOut(Schema):
     id: int
     entry_id: int
     list_type: str
@@ -137,8 +137,8 @@ class EntryOut(Schema):
 
 
 class EntryDetailOut(EntryOut):
-    steps: list[StepOut]
-    tasks: list[TaskOut]
+    steps: list[ListStepOut]
+    tasks: list[MeasureTaskOut]
 
 
 class RespondIn(Schema):

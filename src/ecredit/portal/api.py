@@ -8,7 +8,7 @@ from ecredit.access.principal import anonymous
 
 from . import publications, services
 from .models import Publication
-from .schemas import NoticeIn, NoticeOut, PublicProfileOut, SearchOut, WithdrawIn
+from .schemas import PublicNoticeIn, NoticeOut, PublicProfileOut, SearchOut, NoticeWithdrawIn
 
 router = Router(tags=["portal"])
 
@@ -60,7 +60,7 @@ def public_notices(request, kind: str = "risk_alert", limit: int = 50):
 
 
 @router.post("/notices", response={201: NoticeOut}, summary="Publish a notice on the portal (policy decides who may)")
-def publish_notice(request, body: NoticeIn):
+def publish_notice(request, body: PublicNoticeIn):
     item = publications.publish(request.auth, kind=body.kind, title=body.title, body=body.body,
                                 subject_id=body.subject_id, topic=body.topic)
     item = Publication.objects.select_related("publisher", "publisher_subject").get(pk=item.pk)
@@ -68,7 +68,7 @@ def publish_notice(request, body: NoticeIn):
 
 
 @router.post("/notices/{int:notice_id}/withdraw", response=NoticeOut, summary="Withdraw a notice you published")
-def withdraw_notice(request, notice_id: int, body: WithdrawIn):
+def withdraw_notice(request, notice_id: int, body: NoticeWithdrawIn):
     item = publications.withdraw(notice_id, request.auth, reason=body.reason)
     item = Publication.objects.select_related("publisher", "publisher_subject").get(pk=item.pk)
     return notice_out(item)

@@ -19,7 +19,7 @@ from .report_views import pdf_response
 router = Router(tags=["reports"])
 
 
-class VerificationOut(Schema):
+class ReportVerificationOut(Schema):
     verdict: str                      # valid | altered | withdrawn | unknown
     code: str
     subject_name: str
@@ -57,7 +57,7 @@ def signing_key(request):
             "signed_message": "ecredit-report:<code>:<SM3 of canonical content JSON>:<issued_at, UTC>"}
 
 
-@router.post("/reports/verify", response=VerificationOut, auth=None, openapi_extra=_VERIFY_BODY,
+@router.post("/reports/verify", response=ReportVerificationOut, auth=None, openapi_extra=_VERIFY_BODY,
              summary="Verify a credit report: JSON {code}, or the PDF (multipart `file`, or the body itself)")
 def verify_report(request):
     kind = request.content_type or ""
@@ -79,7 +79,7 @@ def verify_report(request):
     return reports.verify_code(body["code"]).as_dict()
 
 
-@router.get("/reports/{code}", response=VerificationOut, auth=None,
+@router.get("/reports/{code}", response=ReportVerificationOut, auth=None,
             summary="Verify a credit report by its code")
 def verify_by_code(request, code: str):
     return reports.verify_code(code).as_dict()

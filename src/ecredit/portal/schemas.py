@@ -70,7 +70,7 @@ class PublicProfileOut(Schema):
     as_of: dt.date
 
 
-class NoticeIn(Schema):
+class PublicNoticeIn(Schema):
     kind: str
     title: str
     body: str
@@ -78,5 +78,5 @@ class NoticeIn(Schema):
     topic: str = ""
 
 
-class WithdrawIn(Schema):
+class NoticeWithdrawIn(Schema):
     reason: str

@@ -14,7 +14,7 @@ from ecredit.registry.services import display_name
 
 from . import criteria, flows, services
 from .models import Enrolment
-from .schemas import (ApplyIn, CheckOut, EnrolmentDetailOut, EnrolmentOut, PreviewIn, ReasonIn, ReviewIn,
+from .schemas import (ApplyIn, CheckOut, EnrolmentDetailOut, EnrolmentOut, PreviewIn, EnrolmentReasonIn, ReviewIn,
                       SchemeOut, TitleOut)
 
 router = Router(tags=["safe_consumption"])
@@ -153,21 +153,21 @@ def publish(request, enrolment_id: int):
 
 @router.post("/safe-consumption/enrolments/{int:enrolment_id}/suspension", response=EnrolmentDetailOut,
              summary="Suspend a title (ends its honour record)")
-def suspend(request, enrolment_id: int, body: ReasonIn):
+def suspend(request, enrolment_id: int, body: EnrolmentReasonIn):
     flows.suspend(enrolment_id, request.auth, reason=body.reason)
     return _detail(enrolment_id, request.auth)
 
 
 @router.post("/safe-consumption/enrolments/{int:enrolment_id}/reinstatement", response=EnrolmentDetailOut,
              summary="Reinstate a suspended title once every criterion passes again (a new honour record)")
-def reinstate(request, enrolment_id: int, body: ReasonIn):
+def reinstate(request, enrolment_id: int, body: EnrolmentReasonIn):
     flows.reinstate(enrolment_id, request.auth, reason=body.reason)
     return _detail(enrolment_id, request.auth)
 
 
 @router.post("/safe-consumption/enrolments/{int:enrolment_id}/revocation", response=EnrolmentDetailOut,
              summary="Revoke a title (ends its honour record)")
-def revoke(request, enrolment_id: int, body: ReasonIn):
+def revoke(request, enrolment_id: int, body: EnrolmentReasonIn):
     flows.revoke(enrolment_id, request.auth, reason=body.reason)
     return _detail(enrolment_id, request.auth)
 

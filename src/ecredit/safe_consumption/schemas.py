@@ -79,7 +79,7 @@ class CheckOut(Schema):
     items: list[ItemOut]
 
 
-class StepOut(Schema):
+class EnrolmentStepOut(Schema):
     action: str
     from_status: str
     to_status: str
@@ -121,7 +121,7 @@ class EnrolmentDetailOut(EnrolmentOut):
     statement: str
     criteria: list[ItemOut]
     recheck: list[ItemOut]
-    steps: list[StepOut]
+    steps: list[EnrolmentStepOut]
 
 
 class ReviewIn(Schema):
@@ -131,5 +131,5 @@ class ReviewIn(Schema):
     publish: bool = False
 
 
-class ReasonIn(Schema):
+class EnrolmentReasonIn(Schema):
     reason: str = Field(max_length=2000)

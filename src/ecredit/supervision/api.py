@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from ninja import Router
 
-from .schemas import ComplianceOut, OverdueOut, ProgressIn, ProgressOut, TaskOut
+from .schemas import ComplianceOut, OverdueOut, ProgressIn, ProgressOut, PlanTaskOut
 from .services import compliance, plan
 
 router = Router(tags=["supervision"])
 
 
-@router.get("/plan/tasks", response=list[TaskOut],
+@router.get("/plan/tasks", response=list[PlanTaskOut],
             summary="The plan's tasks with each lead and cooperating department's progress for a period")
 def plan_tasks(request, period: str = ""):
     table = plan.progress_table(request.auth, period or None)

@@ -21,7 +21,7 @@ class DepartmentProgressOut(Schema):
     latest_status: str | None
 
 
-class TaskOut(Schema):
+class PlanTaskOut(Schema):
     number: int
     title: str
     section: str
