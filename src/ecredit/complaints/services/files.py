@@ -11,14 +11,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from pathlib import PurePath
 from typing import Any
 
-import python_calamine
 from django.utils.translation import gettext as _
 
+from ecredit.kit.sheets import read_tables
 from ecredit.kit.errors import ValidationFailed
-from ecredit.kit.text import decode_csv_bytes
 from ecredit.policy.complaint_rules import Layout
 
 from .. import layouts, rules
@@ -28,31 +26,9 @@ HEADER_SEARCH_ROWS = 10
 MAX_BYTES = 20 * 1024 * 1024
 
 
-def _decode(data: bytes) -> str:
-    """Text of a CSV file (kit.text.decode_csv_bytes), or a clear refusal naming the encodings it may be in."""
-    text = decode_csv_bytes(data)
-    if text is None:
-        raise ValidationFailed(_("无法识别CSV文件的编码：请保存为UTF-8或GBK编码"), field="file", code="bad_encoding")
-    return text
-
-
 def sheets(data: bytes, filename: str) -> list[list[list[Any]]]:
-    """The sheets of a workbook, or the one table of a CSV file, as rows of cells."""
-    suffix = PurePath(filename or "").suffix.lower()
-    workbook = data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    if not workbook and suffix not in (".xlsx", ".xlsm", ".xls", ".ods"):
-        text = _decode(data)
-        try:
-            dialect = csv.Sniffer().sniff(text[:8192], delimiters=",\t;")
-        except csv.Error:
-            dialect = csv.excel
-        return [[list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]]
-    try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return [book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names]
-    except Exception as exc:   # calamine raises its own and zip/xml errors for damaged files
-        raise ValidationFailed(_("无法读取该文件：{err}。请上传 .xlsx、.xls 或 .csv 文件").format(err=exc),
-                               field="file", code="unreadable") from None
+    """Every sheet of a workbook, or the one table of a CSV file, as rows of cells (kit.sheets guards them)."""
+    return [rows for _name, rows in read_tables(data, filename, visible_only=False)]
 
 
 def items_of(data: bytes, filename: str, layout: Layout) -> list[tuple[int, dict[str, Any]]]:

@@ -8,16 +8,12 @@ or lacks a column every row needs, is refused as a whole (ValidationFailed).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Any, Callable
 
 import fastjsonschema
-import python_calamine
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
@@ -25,7 +21,7 @@ from django.utils.translation import gettext_noop as N_
 from ecredit import policy
 from ecredit.kit.errors import IdentifierError, ValidationFailed
 from ecredit.kit.identifiers import normalise_ric, normalise_uscc
-from ecredit.kit.text import decode_csv_bytes
+from ecredit.kit.sheets import read_tables
 from ecredit.registry import services as registry
 
 from . import columns as c
@@ -93,37 +89,9 @@ class ParsedFile:
 
 
 def sheets(data: bytes, filename: str) -> list[tuple[str, list[list[Any]]]]:
-    """The visible sheets of a workbook, or the one table of a CSV file, as lists of cell rows."""
-    suffix = PurePath(filename or "").suffix.lower()
-    is_workbook = data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    if suffix in (".csv", ".txt") or (not is_workbook and suffix not in (".xlsx", ".xlsm", ".xls", ".ods")):
-        return [(PurePath(filename or "data.csv").stem, read_csv(data))]
-    try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        visible = [m.name for m in book.sheets_metadata if str(m.visible).lower().endswith("visible")
-                   and "hidden" not in str(m.visible).lower()] or book.sheet_names
-        return [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in visible]
-    except Exception as exc:  # calamine raises its own and zip/xml errors for damaged files
-        raise ValidationFailed(_("无法读取该文件：{err}。请上传 .xlsx、.xls 或 .csv 文件").format(err=exc),
-                               field="file", code="unreadable") from None
-
-
-def decode_text(data: bytes) -> str:
-    """Text of a CSV file (kit.text.decode_csv_bytes), or a clear refusal naming the encodings it may be in."""
-    text = decode_csv_bytes(data)
-    if text is None:
-        raise ValidationFailed(_("无法识别CSV文件的编码：请保存为UTF-8或GBK编码"), field="file", code="bad_encoding")
-    return text
-
-
-def read_csv(data: bytes) -> list[list[Any]]:
-    text = decode_text(data)
-    sample = text[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    """The visible sheets of a workbook, or the one table of a CSV file, as lists of cell rows (kit.sheets: bombs,
+    over-long cells and unreadable files are refused whole, naming why)."""
+    return read_tables(data, filename)
 
 
 def _header_row(rows: list[list[Any]], layout: c.Layout) -> tuple[int, int]:

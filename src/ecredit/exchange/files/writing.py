@@ -15,19 +15,19 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ecredit import policy
+from ecredit.kit.sheets import safe_cell
 
 from . import columns as c
 
 if TYPE_CHECKING:
     from .runner import ImportResult
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
 INSTRUCTIONS_SHEET, OPTIONS_SHEET = "填写说明", "选项"   # names are part of the file format
 TEMPLATE_ROWS = 10_000                     # rows the template's drop-down lists cover
 _HEAD_FONT = Font(bold=True)
@@ -42,12 +42,7 @@ _FORMATS = {
 }
 
 
-def safe(value: Any) -> Any:
-    """A value as it may be written into a cell: strings neutralised against formula injection."""
-    if value is None or isinstance(value, (bool, int, float, dt.datetime, dt.date)):
-        return value
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+safe = safe_cell   # strings neutralised against formula injection (kit.sheets)
 
 
 def _put(ws, row: int, column: int, value: Any, **style) -> Any:
