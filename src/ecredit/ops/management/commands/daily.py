@@ -1,5 +1,5 @@
-"""`ecredit daily`: every app's daily job (`<app>-daily` commands), in dependency order, one failure not stopping the
-others; the systemd timer in deploy/ runs it once a day."""
+"""`ecredit daily`: every app's daily job (the `<app>-daily` commands, records' publicity expiry, the plan's overdue
+tasks), in dependency order, one failure not stopping the others; the systemd timer in deploy/ runs it once a day."""
 
 import sys
 import time
@@ -10,13 +10,14 @@ from django.core.management.base import BaseCommand
 
 # Sources first (their deadlines and escalations write records), then what reads records: detection findings,
 # lists (grades and records are list grounds), then the re-checks that read lists.
-ORDER = ("complaints-daily", "compensation-daily", "commitments-daily", "logistics-daily", "findings-daily",
-         "lists-daily", "safe-consumption-daily")
+ORDER = ("expire-records", "complaints-daily", "compensation-daily", "commitments-daily", "logistics-daily", "findings-daily",
+         "lists-daily", "safe-consumption-daily", "plan-overdue")
 
 
 def daily_commands() -> list[str]:
-    """The `*-daily` commands installed, in ORDER first, any others after them alphabetically."""
-    found = {name for name in get_commands() if name.endswith("-daily")}
+    """The jobs of ORDER that are installed, then any other `*-daily` command alphabetically."""
+    installed = set(get_commands())
+    found = {name for name in installed if name.endswith("-daily")} | (set(ORDER) & installed)
     return [name for name in ORDER if name in found] + sorted(found - set(ORDER))
 
 
