@@ -31,6 +31,7 @@ TOKENS = {
     "bank_1": ("demo-bank", "bank_client", "ec_demo_bank_token"),
     "market_regulation": ("market-regulation-system", "department_officer", "ec_demo_market_regulation_token"),
     "hotline_12315": ("hotline-12315-system", "hotline_client", "ec_demo_hotline_12315_token"),
+    "logistics_1": ("demo-logistics-1", "logistics_client", "ec_demo_logistics_1_token"),
 }
 
 
