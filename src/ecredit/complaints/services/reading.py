@@ -204,7 +204,9 @@ def acknowledge(principal, ids: list[int], *, now: dt.datetime | None = None) ->
     principal.require("complaint.intake")
     if not isinstance(ids, list) or len(ids) > 1000:
         raise ValidationFailed(_("ids 应为不超过1000个的列表"), field="ids", code="bad_ids")
-    found = ChannelUpdate.objects.select_for_update().filter(id__in=[int(i) for i in ids])
+    # An id no row can have (beyond 64 bits, or not positive) is simply unknown, never a database error.
+    wanted = [int(i) for i in ids if isinstance(i, int) and 0 < i < 2**63]
+    found = ChannelUpdate.objects.select_for_update().filter(id__in=wanted)
     if not principal.city_wide:
         found = found.filter(recipient=principal.organisation_code or "-")
     counts = {"acknowledged": 0, "already": 0, "unknown": 0}
