@@ -372,6 +372,17 @@ class ReviewClassifier:
         self.names = features.names
         return self
 
+    def to_text(self) -> str:
+        """The fitted model in LightGBM's own text format (`lightgbm.Booster(model_str=...)` reads it back;
+        its `predict` gives the same probabilities as `score`). Only for the lightgbm engine: a model kept
+        as text is never pickled code."""
+        if self._model is None:
+            raise RuntimeError("fit first")
+        booster = getattr(self._model, "booster_", None)
+        if booster is None:
+            raise RuntimeError("only a lightgbm model has a text form")
+        return booster.model_to_string()
+
     def score(self, features: Features) -> np.ndarray:
         if self._model is None:
             raise RuntimeError("fit first")
@@ -380,22 +391,39 @@ class ReviewClassifier:
         return self._model.predict_proba(features.values)[:, 1]
 
 
-def _folds(labels: np.ndarray, folds: int, seed: int) -> np.ndarray:
-    """Stratified fold number of every row."""
+def _folds(labels: np.ndarray, folds: int, seed: int, groups: np.ndarray | None = None) -> np.ndarray:
+    """Stratified fold number of every row. With `groups` (one key per row, e.g. the finding an account was
+    labelled in), every group falls whole into one fold, the groups stratified by their (majority) label:
+    rows of one group share features (a burst, the same neighbours), so a group split across folds would
+    let the model recognise the group rather than learn the label."""
     rng = np.random.default_rng(seed)
     out = np.empty(len(labels), dtype=np.int64)
-    for cls in np.unique(labels):
-        idx = rng.permutation(np.flatnonzero(labels == cls))
-        out[idx] = np.arange(len(idx)) % folds
-    return out
+    if groups is None:
+        for cls in np.unique(labels):
+            idx = rng.permutation(np.flatnonzero(labels == cls))
+            out[idx] = np.arange(len(idx)) % folds
+        return out
+    keys, code = np.unique(np.asarray(groups), return_inverse=True)
+    code = code.reshape(-1)
+    y = np.asarray(labels, dtype=np.float64)
+    group_label = np.rint(np.bincount(code, weights=y, minlength=len(keys))
+                          / np.bincount(code, minlength=len(keys)))
+    group_fold = np.empty(len(keys), dtype=np.int64)
+    for cls in np.unique(group_label):
+        idx = rng.permutation(np.flatnonzero(group_label == cls))
+        group_fold[idx] = np.arange(len(idx)) % folds
+    return group_fold[code]
 
 
 def choose_params(features: Features, labels: np.ndarray, grid: tuple[dict[str, Any], ...] = DEFAULT_GRID,
-                  *, folds: int = 4, seed: int = 0, engine: str = "auto") -> tuple[dict[str, Any], float]:
+                  *, folds: int = 4, seed: int = 0, engine: str = "auto",
+                  groups: np.ndarray | None = None) -> tuple[dict[str, Any], float]:
     """The hyper-parameters of `grid` with the best mean ROC-AUC over stratified `folds`, using only the
-    labelled rows given (never a test split), and that AUC."""
+    labelled rows given (never a test split), and that AUC. With `groups`, the folds keep each group whole
+    (see `_folds`). The AUC returned is the best of the grid on the same folds, so it is optimistic:
+    `nested_auc` estimates the quality of the whole procedure."""
     y = np.asarray(labels)
-    fold = _folds(y, folds, seed)
+    fold = _folds(y, folds, seed, groups)
     best: tuple[float, dict[str, Any]] | None = None
     for params in grid:
         aucs = []
@@ -408,3 +436,32 @@ def choose_params(features: Features, labels: np.ndarray, grid: tuple[dict[str, 
             best = (mean, params)
     assert best is not None
     return dict(best[1]), best[0]
+
+
+def nested_auc(features: Features, labels: np.ndarray, grid: tuple[dict[str, Any], ...] = DEFAULT_GRID,
+               *, folds: int = 4, seed: int = 0, engine: str = "auto",
+               groups: np.ndarray | None = None) -> float:
+    """Mean ROC-AUC on held-out folds (groups kept whole when given) of the whole procedure: in each outer
+    fold the hyper-parameters are chosen by `choose_params` on the other folds only, then scored on this one.
+    Unlike `choose_params`'s figure, no held-out row helped choose the setting it is scored with."""
+    y = np.asarray(labels)
+    fold = _folds(y, folds, seed, groups)
+    aucs = []
+    for k in range(folds):
+        train, test = fold != k, fold == k
+        inner_groups = None if groups is None else np.asarray(groups)[train]
+        inner = _inner_folds(y[train], inner_groups, folds)
+        params, _auc = choose_params(features.rows(train), y[train], grid, folds=inner, seed=seed + 1,
+                                     engine=engine, groups=inner_groups)
+        model = ReviewClassifier(params, engine=engine, seed=seed).fit(features.rows(train), y[train])
+        aucs.append(roc_auc(y[test], model.score(features.rows(test))))
+    return float(np.mean(aucs))
+
+
+def _inner_folds(y: np.ndarray, groups: np.ndarray | None, folds: int) -> int:
+    """Inner folds: as many as asked, but no more than the units (rows or groups) of the rarer class."""
+    if groups is None:
+        units = [int((y == c).sum()) for c in np.unique(y)]
+    else:
+        units = [len(np.unique(np.asarray(groups)[y == c])) for c in np.unique(y)]
+    return max(2, min([folds, *units]))

@@ -25,11 +25,19 @@ class FindingKind(models.TextChoices):
 
 class FindingStatus(models.TextChoices):
     """Where a finding is; confirmed and dismissed are final (a dismissed finding found again stays dismissed
-    unless its evidence grows past what findings.yaml calls material, then it reopens)."""
+    unless its evidence grows past what findings.yaml calls material, then it reopens). An open finding that the
+    daily runs have not found for findings.yaml `staleness.after` becomes stale (its matter may have left the
+    data windows or stopped): out of the officers' default list, still decidable, open again when found again."""
 
     OPEN = "open", _("待核查")
     CONFIRMED = "confirmed", _("已确认")
     DISMISSED = "dismissed", _("已排除")
+    STALE = "stale", _("未再发现")
+
+    @classmethod
+    def decidable(cls) -> tuple[str, ...]:
+        """The states an officer may confirm or dismiss a finding in."""
+        return (cls.OPEN, cls.STALE)
 
 
 class RunStatus(models.TextChoices):
@@ -96,12 +104,18 @@ class Finding(models.Model):
     - `subject`: the shop or organisation it is about (the shop a ring lifted, the shop whose reviews were
       faked, the shop that shipped empty parcels, the name borrower); `platform`: the platform whose data
       showed it (null for registry checks). Other subjects involved are in `FindingSubject`.
-    - `score`: the detector's suspiciousness (rings: block density; reviews: account score; rules: 1.0),
-      `rank` its place among the run's findings of the same kind (1 = most suspicious).
+    - `score`: the detector's suspiciousness (rings: block density; reviews: the accounts' mean score;
+      parcels: the share of the shop's waybilled orders that hit a rule; names: similarity; licences and
+      channels: 1.0), `rank` its place among the run's findings of the same kind (1 = most suspicious).
     - `evidence`: JSON, per kind: ring members (buyers, shops), orders (platform order numbers), time span,
       density and its baseline; review accounts with their signals; parcel rule hits with waybill, scans and
-      the rule's figures; name matches with similarity and reason; licence or channel gaps.
-    - `fingerprint`: kind + canonical members (SM3), unique: the same finding found again is refreshed.
+      the rule's figures; name matches with similarity and reason; licence or channel gaps (the format of
+      each kind: findings/detectors.py).
+    - `key`: kind + the members that identify the matter (SM3; a ring's platform and shops, a shop and the
+      direction of its reviews, a shop's parcels, a name pair, a shop and category, a platform and channel),
+      the same whatever evidence grows around them. `fingerprint` (unique) is the key and the finding's place
+      among the key's findings: the same finding found again is refreshed; a confirmed one whose evidence
+      grew past findings.yaml `reopening` gets a follow-up finding (`follows`) with the next fingerprint.
     - On review: `reviewed_by`, `reviewed_at`, `reason`; confirmed findings name the credit records written
       (`record_ids`); `label` is what the review says for training (1 faked, 0 not faked).
     Every change of status is change-logged (`log_seq`).
@@ -119,6 +133,9 @@ class Finding(models.Model):
     rank = models.PositiveIntegerField(_("排名"), default=0)
     evidence = models.JSONField(_("证据"), default=dict)
     fingerprint = models.CharField(_("线索指纹"), max_length=64, unique=True)
+    key = models.CharField(_("线索键"), max_length=64, db_index=True, default="")
+    follows = models.ForeignKey("self", on_delete=models.PROTECT, related_name="follow_ups", null=True,
+                                blank=True, verbose_name=_("接续的已确认线索"))
     first_run = models.ForeignKey(DetectionRun, on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("首次发现于"))
     last_run = models.ForeignKey(DetectionRun, on_delete=models.PROTECT, related_name="+",

@@ -52,6 +52,8 @@ ORDER_HEADERS = {
     "cancelled_at": ("取消时间", "cancelled_at"),
     "payment_channel": ("支付渠道", "支付方式", "payment_channel"),
     "waybill": ("运单号", "快递单号", "waybill"),
+    "ship_to_region": ("收货地区代码", "收货地行政区划代码", "ship_to_region"),
+    "goods_weight_kg": ("商品重量", "商品重量（千克）", "商品重量（kg）", "goods_weight_kg"),
     "gtin": ("商品条码", "GTIN", "gtin"),
     "category": ("商品类目", "类目", "category"),
     "quantity": ("数量", "quantity"),

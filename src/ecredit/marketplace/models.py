@@ -104,7 +104,9 @@ class Order(models.Model):
     """An order on a platform, unique per (platform, the platform's order id); sent again unchanged it is left
     alone, sent with changes (shipped, completed, refunded later) it is updated. Logged per batch: `batch`
     is the last batch that created or changed it. `buyer` is the platform's pseudonym of the buyer, never a
-    phone number or an ID. Amounts are in yuan."""
+    phone number or an ID. Amounts are in yuan. `ship_to_region` is the 6-digit region code of the delivery
+    address ("" unknown; never the address itself) and `goods_weight_kg` the goods' total weight (null
+    unknown): the empty-parcel rules compare them with the waybill."""
 
     platform = models.ForeignKey("registry.Subject", on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("平台"))
@@ -122,6 +124,9 @@ class Order(models.Model):
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
     payment_channel = models.CharField(_("支付渠道"), max_length=40, blank=True)
     waybill = models.CharField(_("运单号"), max_length=40, blank=True)
+    ship_to_region = models.CharField(_("收货地区代码"), max_length=6, blank=True, default="")
+    goods_weight_kg = models.DecimalField(_("商品重量（千克）"), max_digits=10, decimal_places=3, null=True,
+                                          blank=True)
     content_hash = models.CharField(max_length=64)
     batch = models.ForeignKey(TradeBatch, on_delete=models.PROTECT, related_name="+", verbose_name=_("批次"))
     created_at = models.DateTimeField(_("入库时间"))
@@ -132,7 +137,9 @@ class Order(models.Model):
         verbose_name_plural = verbose_name
         constraints = [models.UniqueConstraint(fields=["platform", "order_no"],
                                                name="order_unique_per_platform")]
-        indexes = [models.Index(fields=["shop", "ordered_at"]), models.Index(fields=["buyer", "shop"])]
+        # ordered_at alone: the detectors (findings/exporters.py) read every platform's orders of a window.
+        indexes = [models.Index(fields=["shop", "ordered_at"]), models.Index(fields=["buyer", "shop"]),
+                   models.Index(fields=["ordered_at"], name="order_ordered_at_idx")]
 
     def __str__(self) -> str:
         return self.order_no

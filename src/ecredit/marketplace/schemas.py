@@ -38,6 +38,12 @@ ORDERS_BODY_SCHEMA = {
             "refunded_at": _TIME, "cancelled_at": _TIME,
             "payment_channel": {"type": "string", "maxLength": 40},
             "waybill": {"type": "string", "maxLength": 40},
+            "ship_to_region": {"type": "string", "pattern": "^[1-9][0-9]{5}$",
+                               "description": "6-digit region code of the delivery address (GB/T 2260); never "
+                                              "the address itself"},
+            "goods_weight_kg": {"type": "string",
+                                "description": "Total weight of the goods in kg, e.g. \"1.250\" (compared with "
+                                               "the waybill's weight)"},
             "items": {"type": "array", "minItems": 1, "maxItems": 200, "items": {
                 "type": "object", "required": ["gtin", "category", "price"],
                 "properties": {"gtin": {"type": "string",

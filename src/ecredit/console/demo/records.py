@@ -4,7 +4,9 @@ Shares follow what a city's archive looks like: licences, penalties, platform re
 tax grades make most of it; lists, court records and payment licences are rare. Negative records fall
 on subjects in proportion to a heavy-tailed "risk", so a few subjects collect many of them; neutral
 and positive records are spread evenly. Dates spread over the six years before the anchor, more of them
-recent, so that some records are inside their publicity window and some past it.
+recent, so that some records are inside their publicity window and some past it. The licences the demo trades
+call for are planned too: the operators of shops selling key goods hold the licence findings.yaml asks for, and
+the platforms a payment licence for their wallets, with a few deliberate gaps for the detectors to find.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import itertools
 import random
 from dataclasses import dataclass
 
-from ecredit.policy.loader import Policy
+from ecredit.policy.loader import Policy, in_force
 
 from . import details as builders
 from .world import ANCHOR, World, count
@@ -35,7 +37,9 @@ DEFAULT_SHARE = 200
 # demo/supervision.py; they concern platforms only; entries of the lists decided through the list procedure:
 # demo/lists.py publishes them).
 WRITTEN_ELSEWHERE = {"platform_interview", "red_list", "focus_list", "payment_red_list", "payment_black_list",
-                     "logistics_platform_bar"}
+                     "logistics_platform_bar",
+                     # written only when an officer confirms a detection finding (demo/findings.py)
+                     "borrowed_name", "unlicensed_key_goods", "unlicensed_payment"}
 # Who records are about, by type (shares of organisation / person / shop); default below.
 KIND_SHARES = {
     "admin_licence": (88, 12, 0), "admin_penalty_general": (88, 12, 0), "admin_penalty_serious": (90, 10, 0),
@@ -77,6 +81,22 @@ SOURCES = {
 DISTRICT_LEVEL = {"market_regulation", "quality", "food_drug", "price"}
 SPAN_DAYS = 6 * 365
 BATCH_SIZE = 1000
+# Key goods (findings.yaml licences) that the demo trades sell: the operators of most shops selling them hold a
+# licence of a type that allows it (the first type listed most often), from one of these departments; a few
+# deliberate gaps, so that the licence detector finds a handful of sellers among many licensed ones: some
+# operators hold none, some only a licence that has expired.
+KEY_GOODS_SOURCES = (("market_regulation", 60), ("food_drug", 40))
+KEY_GOODS_FIRST_TYPE = 0.75
+KEY_GOODS_UNLICENSED, KEY_GOODS_EXPIRED = 0.04, 0.015
+KEY_GOODS_CONTENT = {"food_business": "预包装食品销售（含冷藏冷冻食品）；散装食品销售；网络食品销售",
+                     "prepackaged_food_filing": "仅销售预包装食品（含网络销售）",
+                     "drug_business": "中成药、化学药制剂、抗生素制剂、生化药品零售（含网络销售）",
+                     "device_business": "第三类医疗器械零售（含网络销售）",
+                     "device_filing": "第二类医疗器械零售（含网络销售）"}
+LICENCE_YEARS = 5
+# The platforms run their own wallets (findings.yaml payments.platform_operated), for which a platform needs a
+# payment licence: every demo platform holds one except the last (the smallest), the deliberate gap.
+UNLICENSED_WALLETS = 1
 
 
 @dataclass
@@ -134,6 +154,9 @@ def _sources(policy: Policy, world: World, rule) -> tuple[list[str], list[str]]:
     kinds.update({p.code: "platform" for p in world.platforms})
     kinds.update(agency_1="agency", logistics_1="logistics")
     allowed = [code for code, kind in kinds.items() if code in rule.sources or kind in rule.sources]
+    if rule.category == "platform_report":
+        # departments write these only when confirming a detection finding (demo/findings.py)
+        allowed = [code for code in allowed if kinds[code] == "platform"] or allowed
     return allowed, [code for code, _ in SOURCES.get(rule.code, ())]
 
 
@@ -141,6 +164,7 @@ def generate(policy: Policy, world: World) -> dict[str, list[Record]]:
     """All demo records by source code, each source's in date order; ids are given here."""
     rng = random.Random(f"{world.seed}:records")
     pools, made, seen = _Pools(world), [], set()
+    licences = key_goods_licences(policy, world) + wallet_licences(policy, world)
     for code, n in allocate(policy, count("records", world.scale)).items():
         rule = policy.record_types[code]
         allowed, preferred = _sources(policy, world, rule)
@@ -179,6 +203,11 @@ def generate(policy: Policy, world: World) -> dict[str, list[Record]]:
             made.append(Record(ctx.source, {"type": code, "subject": world.ref(subject),
                                         "decided_on": ctx.decided_on.isoformat(), "summary": summary,
                                         "details": details}))
+    # The licences the trades call for take the place of the last random licences drawn (every draw is still
+    # made, so the other records stay as they were), and the city keeps its number of records.
+    drawn = [i for i, r in enumerate(made) if r.item["type"] == "admin_licence"]
+    dropped = set(drawn[len(drawn) - min(len(licences), len(drawn)):])
+    made = [r for i, r in enumerate(made) if i not in dropped] + licences
     by_source: dict[str, list[Record]] = {}
     for record in sorted(made, key=lambda r: r.decided_on):      # stable: ties keep generation order
         by_source.setdefault(record.source, []).append(record)
@@ -202,3 +231,94 @@ def _source(rng: random.Random, world: World, subject, allowed: list[str], prefe
         return rng.choices(options, weights=[weights[c] for c in options])[0]
     departments = [c for c in allowed if c not in platforms and c != "credit_office"]
     return rng.choice(departments or platforms or allowed)
+
+
+# ---------------------------------------------------------------------------------------- licences
+
+
+def key_goods_sellers(policy: Policy, world: World) -> dict[int, set[str]]:
+    """Shop (index into world.shops) -> the key-goods categories (findings.yaml licences) the demo trades will
+    sell there. The trades (marketplace/demo.py) draw every platform's orders from one seeded stream, platform by
+    platform in code order, over its shops in the order the platform reported them (world order); the plan makes
+    the same draws to foresee them (the draws do not depend on the time they are made)."""
+    from django.utils import timezone
+
+    from ecredit.marketplace import demo as trades
+
+    day = timezone.localdate()
+    key = set(in_force(policy.findings.licences, day).categories)
+    codes = list(in_force(policy.marketplace.categories, day).codes)
+    weights = [trades.CATEGORY_WEIGHTS.get(code, 1) for code in codes]
+    rng, now = random.Random(f"{world.seed}:marketplace"), timezone.now()
+    sellers: dict[int, set[str]] = {}
+    for index, platform in sorted(enumerate(world.platforms), key=lambda p: p[1].code):
+        mine = {s.shop_id: i for i, s in enumerate(world.shops) if s.platform == index}
+        if not mine:
+            continue
+        orders, _ratings = trades._trades(rng, platform.code, list(mine), codes, weights, now, world.scale)
+        for order in orders:
+            for item in order["items"]:
+                if item["category"] in key and order["status"] != "cancelled":
+                    sellers.setdefault(mine[order["shop_id"]], set()).add(item["category"])
+    return sellers
+
+
+def key_goods_licences(policy: Policy, world: World) -> list[Record]:
+    """The licences of the operators of shops selling key goods (one per operator and category), with the
+    deliberate gaps of KEY_GOODS_UNLICENSED (no licence) and KEY_GOODS_EXPIRED (expired)."""
+    rules = in_force(policy.findings.licences, ANCHOR)
+    rule = policy.record_types["admin_licence"]
+    rng = random.Random(f"{world.seed}:key-goods-licences")
+    needs: dict[tuple, tuple[object, set[str]]] = {}
+    for index, categories in sorted(key_goods_sellers(policy, world).items()):
+        operator = world.shops[index].operator
+        ref = tuple(sorted(world.ref(operator).items()))
+        needs.setdefault(ref, (operator, set()))[1].update(categories)
+    out = []
+    for serial, (_ref, (operator, categories)) in enumerate(sorted(needs.items(), key=lambda kv: kv[0]), start=1):
+        draw = rng.random()
+        if draw < KEY_GOODS_UNLICENSED:
+            continue
+        expired = draw < KEY_GOODS_UNLICENSED + KEY_GOODS_EXPIRED
+        for category in sorted(categories):
+            types = rules.categories[category].licences
+            code = types[0] if expired or len(types) == 1 or rng.random() < KEY_GOODS_FIRST_TYPE \
+                else rng.choice(types[1:])
+            source = rng.choices([c for c, _ in KEY_GOODS_SOURCES], weights=[w for _, w in KEY_GOODS_SOURCES])[0]
+            years = rng.randint(LICENCE_YEARS * 365 + 30, LICENCE_YEARS * 365 + 300) if expired \
+                else rng.randint(30, (LICENCE_YEARS - 1) * 365)
+            decided = ANCHOR - dt.timedelta(days=years)
+            ctx = builders.Ctx(rng, world, policy, rule, operator, source, decided, serial)
+            name = rules.licence_types[code].name.zh
+            filing = "备案" in name
+            number = f"{'JY' if category == 'food' else 'YP'}1{operator.region}{rng.randrange(10**7):07d}"
+            details = {"decision_no": ctx.doc_no("许"), "project_name": name.removesuffix("凭证").removesuffix("证"),
+                       "licence_name": name, "licence_no": number, "category": "其他" if filing else "普通",
+                       "content": KEY_GOODS_CONTENT.get(code, f"{name}范围内的经营项目（含网络销售）"),
+                       "valid_from": decided.isoformat(), "authority": ctx.authority(),
+                       "authority_uscc": world.authority_uscc.get(source), "legal_representative": ctx.legal_rep}
+            if not filing:   # a filing has no term; a licence runs for LICENCE_YEARS
+                details["valid_until"] = (builders.years_later(decided, LICENCE_YEARS)
+                                          - dt.timedelta(days=1)).isoformat()
+            out.append(Record(source, {"type": "admin_licence", "subject": world.ref(operator),
+                                       "decided_on": decided.isoformat(),
+                                       "summary": f"{name}（备案编号{number}）" if filing else
+                                       f"准予{details['project_name']}，颁发{name}（编号{number}）",
+                                       "details": builders.finish(ctx, details)}))
+    return out
+
+
+def wallet_licences(policy: Policy, world: World) -> list[Record]:
+    """Payment licences of the platforms that run their own wallets, all but the last UNLICENSED_WALLETS."""
+    rule = policy.record_types["payment_licence"]
+    rng = random.Random(f"{world.seed}:wallet-licences")
+    out = []
+    licensed = world.platforms[:max(0, len(world.platforms) - UNLICENSED_WALLETS)]
+    for serial, platform in enumerate(licensed, start=1):
+        decided = ANCHOR - dt.timedelta(days=rng.randint(60, 900))
+        ctx = builders.Ctx(rng, world, policy, rule, platform.org, "pbc_nantong", decided, serial)
+        details, summary = builders.build(ctx)
+        out.append(Record("pbc_nantong", {"type": "payment_licence", "subject": world.ref(platform.org),
+                                          "decided_on": ctx.decided_on.isoformat(), "summary": summary,
+                                          "details": details}))
+    return out

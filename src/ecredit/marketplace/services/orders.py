@@ -10,8 +10,10 @@ appears on the regulators' list of shops needing attention.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection
@@ -36,11 +38,15 @@ TIMES = ("ordered_at", "paid_at", "shipped_at", "completed_at", "refunded_at", "
 STATUS_TIME = {OrderStatus.SHIPPED: "shipped_at", OrderStatus.COMPLETED: "completed_at",
                OrderStatus.REFUNDED: "refunded_at", OrderStatus.CANCELLED: "cancelled_at"}
 _ORDER_COLUMNS = ("id", "platform_id", "order_no", "shop_id", "buyer", "amount", "status", *TIMES,
-                  "payment_channel", "waybill", "content_hash", "batch_id", "created_at", "updated_at")
+                  "payment_channel", "waybill", "ship_to_region", "goods_weight_kg", "content_hash", "batch_id",
+                  "created_at", "updated_at")
 _ITEM_COLUMNS = ("id", "order_id", "gtin", "category", "quantity", "price")
 _UPDATE = ("UPDATE marketplace_order SET amount = %s, status = %s, ordered_at = %s, paid_at = %s,"
            " shipped_at = %s, completed_at = %s, refunded_at = %s, cancelled_at = %s, payment_channel = %s,"
-           " waybill = %s, content_hash = %s, batch_id = %s, updated_at = %s WHERE id = %s")
+           " waybill = %s, ship_to_region = %s, goods_weight_kg = %s, content_hash = %s, batch_id = %s,"
+           " updated_at = %s WHERE id = %s")
+_REGION = re.compile(r"^[1-9][0-9]{5}$")
+MAX_WEIGHT_KG = Decimal("1000000")
 
 
 def labels() -> dict[str, str]:
@@ -49,6 +55,7 @@ def labels() -> dict[str, str]:
             "status": _("订单状态"), "ordered_at": _("下单时间"), "paid_at": _("付款时间"),
             "shipped_at": _("发货时间"), "completed_at": _("交易成功时间"), "refunded_at": _("退款时间"),
             "cancelled_at": _("取消时间"), "payment_channel": _("支付渠道"), "waybill": _("运单号"),
+            "ship_to_region": _("收货地区代码"), "goods_weight_kg": _("商品重量"),
             "quantity": _("数量"), "price": _("单价"), "category": _("商品类目")}
 
 
@@ -64,6 +71,8 @@ class _Order:
     times: dict[str, dt.datetime | None]
     payment_channel: str
     waybill: str
+    ship_to_region: str
+    goods_weight_kg: Decimal | None
     items: list[tuple[str, str, int, Decimal]]
     content_hash: str
 
@@ -98,12 +107,42 @@ def _parse(index: int, raw: Any, platform, now: dt.datetime, categories: dict, n
                                    field=key, code="time_order")
     payment_channel = b.text(raw, "payment_channel", names["payment_channel"], 40, required=False, fold=True)
     waybill = b.text(raw, "waybill", names["waybill"], 40, required=False, fold=True)
+    ship_to_region = _region(raw, names)
+    goods_weight = _weight(raw, names)
     items = _items(raw.get("items"), categories, names)
     content = [order_no, shop_id, buyer, str(amount), status,
                *[t.isoformat() if t else None for t in times.values()], payment_channel, waybill,
                [[g, c, q, str(p)] for g, c, q, p in items]]
+    if ship_to_region or goods_weight is not None:
+        # Only when given: an order sent before these fields existed keeps its content hash.
+        content.append([ship_to_region, None if goods_weight is None else str(goods_weight)])
     return _Order(index, order_no, shop_id, shop_name, buyer, amount, status, times, payment_channel, waybill,
-                  items, b.content_hash(content))
+                  ship_to_region, goods_weight, items, b.content_hash(content))
+
+
+def _region(raw: dict, names: dict) -> str:
+    """The delivery address's 6-digit region code (GB/T 2260), or "" when not given."""
+    value = b.text(raw, "ship_to_region", names["ship_to_region"], 6, required=False, fold=True)
+    if value and not _REGION.match(value):
+        raise ValidationFailed(_("{field}应为6位行政区划代码").format(field=names["ship_to_region"]),
+                               field="ship_to_region", code="bad_region")
+    return value
+
+
+def _weight(raw: dict, names: dict) -> Decimal | None:
+    """The goods' total weight in kg (at most 3 decimals), or None when not given."""
+    value = raw.get("goods_weight_kg")
+    if value in (None, ""):
+        return None
+    try:
+        weight = Decimal(unicodedata.normalize("NFKC", str(value)).strip())
+    except InvalidOperation:
+        weight = None
+    if weight is None or not weight.is_finite() or weight < 0 or weight >= MAX_WEIGHT_KG \
+            or weight != weight.quantize(Decimal("0.001")):
+        raise ValidationFailed(_("{field}应为不小于0、最多三位小数的千克数").format(field=names["goods_weight_kg"]),
+                               field="goods_weight_kg", code="bad_weight")
+    return weight.quantize(Decimal("0.001"))
 
 
 def _items(raw: Any, categories: dict, names: dict) -> list[tuple[str, str, int, Decimal]]:
@@ -204,7 +243,7 @@ def _write(rows: list, batch: TradeBatch, log: ChainWriter, outcome: b.Outcome, 
     for (order, shop_id), pk in zip(new, ids):
         rows_out.append((pk, platform.pk, order.order_no, shop_id, order.buyer, order.amount, order.status,
                          *[adapt(order.times[k]) for k in TIMES], order.payment_channel, order.waybill,
-                         order.content_hash, batch.pk, at, at))
+                         order.ship_to_region, order.goods_weight_kg, order.content_hash, batch.pk, at, at))
         outcome.ids[order.index] = pk
         items_out.extend((pk, *item) for item in order.items)
     db.insert_rows("marketplace_order", _ORDER_COLUMNS, rows_out)
@@ -212,7 +251,8 @@ def _write(rows: list, batch: TradeBatch, log: ChainWriter, outcome: b.Outcome, 
     if updates:
         with connection.cursor() as cursor:
             cursor.executemany(_UPDATE, [(o.amount, o.status, *[adapt(o.times[k]) for k in TIMES],
-                                          o.payment_channel, o.waybill, o.content_hash, batch.pk, at, pk)
+                                          o.payment_channel, o.waybill, o.ship_to_region, o.goods_weight_kg,
+                                          o.content_hash, batch.pk, at, pk)
                                          for pk, o in updates])
         changed = [pk for pk, _o in updates]
         for start in range(0, len(changed), 900):
