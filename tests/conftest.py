@@ -81,3 +81,11 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def rules_copy(tmp_path):
+    """A copy of the rules folder a test may edit (tests/rulefiles.edit) and load."""
+    from tests.rulefiles import copy_rules
+
+    return copy_rules(tmp_path)

@@ -4,6 +4,7 @@ merchant's profile from it and finds the honour there; the list and the criteria
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.safe_consumption.world import Town
 
@@ -28,13 +29,14 @@ def test_a_visitor_searches_the_list_and_opens_a_profile(page, listed):
     assert page.locator("tr.title-row").count() == 2
     page.select_option("#title-search select[name=region]", "320682")
     page.click("#title-search button")
-    assert page.locator("tr.title-row").count() == 1
+    expect(page.locator("tr.title-row")).to_have_count(1)       # waits for the new page, unlike count()
     assert "南通如皋浏览器商贸有限公司" in page.locator("#titles").inner_text()
     page.select_option("#title-search select[name=region]", "")
     page.fill("#title-search input[name=q]", "浏览器放心")
     page.click("#title-search button")
     rows = page.locator("tr.title-row")
-    assert rows.count() == 1
+    page.wait_for_url("**q=*")
+    expect(rows).to_have_count(1)
     rows.locator("a").click()
     page.wait_for_url(f"{base}/subjects/{listed['company'].pk}/")
     assert "南通市电子商务放心消费单位" in page.locator("main").inner_text()      # the honour on the profile

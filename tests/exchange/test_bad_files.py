@@ -31,7 +31,7 @@ def _counts() -> tuple[int, int, int]:
     ("gbk-garbage.csv", bytes(range(128, 256)) * 50, "bad_encoding"),
     ("huge-cell.xlsx", s.xlsx(s.PENALTY_HEADERS, [s.penalty_row("南通甲", f.uscc(1), "文号1", "罚款", "2019-03-05",
                                                               facts="违" * 40_000)]), "cell_too_long"),
-])
+], ids=["bomb", "truncated", "undecodable", "huge-cell"])
 def test_a_bad_file_is_refused_whole_and_writes_nothing(officer, name, data, code):
     before = _counts()
     with pytest.raises(ValidationFailed) as caught:

@@ -54,7 +54,7 @@ def test_the_page_lists_the_types_the_department_may_submit(officer_client):
     assert response.status_code == 200
     page = response.content.decode()
     assert "表格报送" in page and "行政处罚信息（一般）" in page and "行政许可信息" in page
-    assert "恶意刷单" not in page                          # a platform's type
+    assert "虚假流量" not in page                          # a platform's type
     assert "/console/exchange/templates/admin_licence.xlsx" in page
     assert 'enctype="multipart/form-data"' in page and "整批接收或整批退回" in page
 
@@ -66,7 +66,7 @@ def test_template_download(officer_client):
     assert "attachment" in response["Content-Disposition"] and "utf-8''" in response["Content-Disposition"]
     wb = openpyxl.load_workbook(io.BytesIO(response.content))
     assert wb.worksheets[0]["A1"].value == "记录编号*"
-    assert officer_client.get("/console/exchange/templates/fake_order.xlsx").status_code == 404
+    assert officer_client.get("/console/exchange/templates/fake_traffic.xlsx").status_code == 404
 
 
 def test_upload_shows_the_counts_and_offers_the_report(officer_client, department, media):

@@ -273,7 +273,7 @@ def test_files_that_cannot_be_used_are_refused_whole(officer):
 
 def test_an_organisation_may_only_send_its_own_types(officer):
     with pytest.raises(Forbidden):
-        files.import_file(b"", "x.csv", "fake_order", officer)
+        files.import_file(b"", "x.csv", "fake_traffic", officer)
 
 
 def test_formula_injection_is_neutralised_in_the_report(officer):

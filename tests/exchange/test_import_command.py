@@ -80,7 +80,7 @@ def test_unusable_input_is_a_command_error(department, credit_office, tmp_path):
         call_command("import", str(path), "--org", department.code, "--type", "admin_licence", stdout=io.StringIO())
     assert exc.value.returncode == 2
     with pytest.raises(CommandError, match="无权报送"):
-        call_command("import", str(path), "--org", department.code, "--type", "fake_order", stdout=io.StringIO())
+        call_command("import", str(path), "--org", department.code, "--type", "fake_traffic", stdout=io.StringIO())
 
 
 def test_the_role_follows_the_organisation_kind():

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
-import yaml
 
 from ecredit.policy import PolicyError, load
-from ecredit.policy.loader import RULES_DIR
+from tests.rulefiles import edit
 
 
-@pytest.fixture
-def rules_copy(tmp_path):
-    target = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, target)
-    return target
-
-
-def edit(path, change) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
 def test_every_marketplace_value_is_dated_and_cited():

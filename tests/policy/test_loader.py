@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-import yaml
 
 from ecredit.policy import PolicyError, load
-from ecredit.policy.loader import RULES_DIR
+from tests.rulefiles import edit
 
 
-@pytest.fixture
-def rules_copy(tmp_path):
-    target = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, target)
-    return target
-
-
-def edit(path: Path, change) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
 def test_shipped_rules_load_and_every_version_is_dated_and_cited():

@@ -294,7 +294,7 @@ MINIMAL_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 
 
 
 @pytest.mark.parametrize("data", [b"", b"hello", os.urandom(5000), b"%PDF-1.7\n%\xff\xff garbage \x00" * 50,
-                                  MINIMAL_PDF])
+                                  MINIMAL_PDF], ids=["empty", "text", "random", "pdf-header-garbage", "minimal-pdf"])
 def test_garbage_is_unknown(town, data):
     result = reports.verify_pdf(data)
     assert result.verdict == "unknown" and result.code == ""

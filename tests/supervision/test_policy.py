@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
-import yaml
 
 from ecredit.policy import PolicyError, in_force, load
-from ecredit.policy.loader import RULES_DIR
+from tests.rulefiles import edit
 from ecredit.policy.plan_rules import task_departments
 
 
-@pytest.fixture
-def rules_copy(tmp_path):
-    target = tmp_path / "rules"
-    shutil.copytree(RULES_DIR, target)
-    return target
-
-
-def edit(path, change) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
 def test_the_plans_eighteen_tasks_load_with_their_departments():

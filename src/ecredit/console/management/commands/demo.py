@@ -52,6 +52,8 @@ class Command(BaseCommand):
             f"先行赔付 compensation claims: {summary.compensation_claims:,}, "
             f"放心消费 safe-consumption enrolments: {summary.safe_consumption:,}",
             f"  交易 trades: {summary.trades.get('orders', 0):,} orders, {summary.trades.get('ratings', 0):,} ratings",
+            f"  快递运单 waybills: {summary.parcels:,}, 追溯事件 EPCIS events: {summary.trace_events:,}, "
+            f"造假线索 findings by status: {summary.findings}",
             f"  用户 users: {summary.users}, 接口客户端 API clients: {summary.api_clients} "
             "(logins: see `ecredit serve`)",
         ]))
