@@ -33,9 +33,21 @@ ERROR_STATUSES = {
 }
 
 
+PROBLEM_SCHEMA = {
+    "title": "Problem",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "code": {"type": "string"}, "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
 def document_errors(schema: dict[str, Any], *, name: str = "Error", body: dict[str, Any] | None = None,
-                    media_type: str = "application/json") -> dict[str, Any]:
-    """Add the shared error answers to every operation of an OpenAPI document (in place) and return it."""
+                    media_type: str = "application/json", extra: dict[str, str] | None = None) -> dict[str, Any]:
+    """Add the shared error answers (and `extra` statuses) to every operation of an OpenAPI document, in place."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault(name, body or ERROR_SCHEMA)
     ref = {"$ref": f"#/components/schemas/{name}"}
@@ -44,7 +56,7 @@ def document_errors(schema: dict[str, Any], *, name: str = "Error", body: dict[s
             if method not in {"get", "post", "put", "patch", "delete"} or not isinstance(operation, dict):
                 continue
             responses = operation.setdefault("responses", {})
-            for status, description in ERROR_STATUSES.items():
+            for status, description in {**ERROR_STATUSES, **(extra or {})}.items():
                 responses.setdefault(status, {"description": description,
                                               "content": {media_type: {"schema": ref}}})
     return schema
