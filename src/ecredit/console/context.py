@@ -21,4 +21,7 @@ def console(request) -> dict:
             "perms_complaints": principal.can("complaint.handle") or principal.can("complaint.intake"),
             "perms_compensation": principal.can("compensation.view") or principal.can("compensation.pay"),
             "perms_commitments": principal.can("commitment.handle") or principal.can("commitment.sign"),
-            "perms_safe_consumption": principal.can("safe_consumption.review")}
+            "perms_safe_consumption": principal.can("safe_consumption.review"),
+            "perms_findings": principal.can("finding.view"),
+            "perms_trace": principal.can("trace.view"),
+            "perms_parcels": principal.can("parcel.view")}
