@@ -24,6 +24,9 @@ def handler404(request, exception=None):
     from django.utils.translation import gettext as _
     from django.views.defaults import page_not_found
 
-    if request.path.startswith(("/api/", "/epcis/")):
+    if request.path.startswith("/epcis/"):   # the EPCIS binding answers RFC 7807 problems
+        return JsonResponse({"type": "epcisException:NoSuchResourceException", "title": _("未找到"), "status": 404,
+                             "code": "not_found"}, status=404, content_type="application/problem+json")
+    if request.path.startswith("/api/"):
         return JsonResponse({"code": "not_found", "message": _("未找到")}, status=404)
     return page_not_found(request, exception)

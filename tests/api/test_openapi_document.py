@@ -36,9 +36,12 @@ def test_every_operation_lists_the_error_answers(client):
 
 
 def test_unknown_api_paths_answer_json(client):
-    for path in ("/api/v1/records/not-a-number", "/api/v1/no/such/thing", "/epcis/no/such/thing"):
+    for path in ("/api/v1/records/not-a-number", "/api/v1/no/such/thing", "/epcis/no/such/thing",
+                 "/epcis/capture/true"):
         response = client.get(path)
         assert response.status_code == 404 and response.json()["code"] == "not_found", path
+        if path.startswith("/epcis/"):
+            assert response["Content-Type"] == "application/problem+json"
     assert "text/html" in client.get("/no/such/page/").headers["Content-Type"]
 
 
