@@ -11,19 +11,17 @@ any refused row leaves the whole file unwritten.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-import python_calamine
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ecredit.kit.errors import ValidationFailed
-from ecredit.kit.text import decode_csv_bytes
+from ecredit.kit.sheets import read_tables, safe_cell
 
 from . import services
 from .models import ParcelChannel
@@ -40,25 +38,9 @@ def _key(text: Any) -> str:
 
 
 def read_rows(data: bytes, filename: str) -> list[list[Any]]:
-    """The cells of the first sheet (or of the CSV file)."""
-    suffix = PurePath(filename or "").suffix.lower()
-    if data[:4] != b"PK\x03\x04" and data[:8] != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and \
-            suffix not in (".xlsx", ".xlsm", ".xls", ".ods"):
-        text = decode_csv_bytes(data)
-        if text is None:
-            raise ValidationFailed(_("无法识别CSV文件的编码：请保存为UTF-8或GBK编码"), field="file", code="bad_encoding")
-        try:
-            dialect = csv.Sniffer().sniff(text[:8192], delimiters=",\t;")
-        except csv.Error:
-            dialect = csv.excel
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
-    try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return book.get_sheet_by_name(book.sheet_names[0]).to_python(skip_empty_area=False) if book.sheet_names \
-            else []
-    except Exception as exc:   # calamine raises its own and zip/xml errors for damaged files
-        raise ValidationFailed(_("无法读取该文件：{err}。请上传 .xlsx、.xls 或 .csv 文件").format(err=exc),
-                               field="file", code="unreadable") from None
+    """The cells of the first sheet (or of the CSV file); kit.sheets guards the reading."""
+    tables = read_tables(data, filename, visible_only=False)
+    return tables[0][1] if tables else []
 
 
 def _cell(name: str, value: Any) -> Any:
@@ -177,12 +159,7 @@ def error_report(result: ImportResult) -> bytes:
     sheet.title = _("退回明细")
     sheet.append([_("行号"), _("运单号"), _("字段"), _("代码"), _("原因")])
     for error in result.errors:
-        sheet.append([error["row"], *[_safe(error.get(k, "")) for k in ("id", "field", "code", "message")]])
+        sheet.append([error["row"], *[safe_cell(error.get(k, "")) for k in ("id", "field", "code", "message")]])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def _safe(value: Any) -> Any:
-    """No cell of ours starts a formula."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value

@@ -14,7 +14,6 @@ any order, on the first row that names at least two known columns among the firs
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import unicodedata
@@ -22,13 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Callable
 
-import python_calamine
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ecredit import policy
+from ecredit.kit.sheets import read_tables, safe_cell
 from ecredit.kit.errors import ValidationFailed
-from ecredit.kit.text import decode_csv_bytes
 
 from . import services
 from .models import Direction, OrderStatus, RatingValue, TradeChannel
@@ -104,38 +102,13 @@ def _choices() -> dict[str, dict[str, str]]:
 
 
 def read_rows(data: bytes, filename: str) -> list[list[Any]]:
-    """The cells of the first sheet with a header we know (or of the CSV file)."""
-    suffix = PurePath(filename or "").suffix.lower()
-    if data[:4] != b"PK\x03\x04" and data[:8] != b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and \
-            suffix not in (".xlsx", ".xlsm", ".xls", ".ods"):
-        text = _decode(data)
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), _dialect(text))]
-    try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = [book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names]
-    except Exception as exc:   # calamine raises its own and zip/xml errors for damaged files
-        raise ValidationFailed(_("无法读取该文件：{err}。请上传 .xlsx、.xls 或 .csv 文件").format(err=exc),
-                               field="file", code="unreadable") from None
+    """The cells of the first sheet with a header we know (or of the CSV file); kit.sheets guards the reading."""
+    sheets = [rows for _name, rows in read_tables(data, filename, visible_only=False)]
     known = {_key(h) for headers in (*ORDER_HEADERS.values(), *RATING_HEADERS.values()) for h in headers}
     for rows in sheets:
         if any(sum(_key(c) in known for c in row) >= 2 for row in rows[:HEADER_SEARCH_ROWS]):
             return rows
     return sheets[0] if sheets else []
-
-
-def _decode(data: bytes) -> str:
-    """Text of a CSV file (kit.text.decode_csv_bytes), or a clear refusal naming the encodings it may be in."""
-    text = decode_csv_bytes(data)
-    if text is None:
-        raise ValidationFailed(_("无法识别CSV文件的编码：请保存为UTF-8或GBK编码"), field="file", code="bad_encoding")
-    return text
-
-
-def _dialect(text: str):
-    try:
-        return csv.Sniffer().sniff(text[:8192], delimiters=",\t;")
-    except csv.Error:
-        return csv.excel
 
 
 def _cell(name: str, value: Any, choices: dict[str, dict[str, str]]) -> Any:
@@ -288,12 +261,7 @@ def error_report(result: ImportResult) -> bytes:
     sheet.title = _("退回明细")
     sheet.append([_("行号"), _("订单号"), _("字段"), _("代码"), _("原因")])
     for error in result.errors:
-        sheet.append([error["row"], *[_safe(error.get(k, "")) for k in ("id", "field", "code", "message")]])
+        sheet.append([error["row"], *[safe_cell(error.get(k, "")) for k in ("id", "field", "code", "message")]])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def _safe(value: Any) -> Any:
-    """No cell of ours starts a formula."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
