@@ -11,7 +11,7 @@ from ecredit.exchange.models import Batch
 from ecredit.kit.errors import ValidationFailed
 from tests import factories as f
 from tests.exchange import sheets as s
-from tests.kit.test_sheets import bomb
+from tests.test_uploads import bomb
 
 pytestmark = pytest.mark.django_db
 

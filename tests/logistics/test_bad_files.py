@@ -1,4 +1,4 @@
-"""A courier's broken or hostile file is refused whole, naming why, and writes nothing (kit.sheets guards it)."""
+"""A courier's broken or hostile file is refused whole, naming why, and writes nothing (ecredit.uploads guards it)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ecredit.audit.models import ChangeLogEntry
 from ecredit.kit.errors import ValidationFailed
 from ecredit.logistics.files import import_parcels
 from ecredit.logistics.models import Scan, Waybill
-from tests.kit.test_sheets import bomb, xlsx
+from tests.test_uploads import bomb, xlsx
 
 pytestmark = pytest.mark.django_db
 

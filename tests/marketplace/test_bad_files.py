@@ -8,7 +8,7 @@ from ecredit.audit.models import ChangeLogEntry
 from ecredit.kit.errors import ValidationFailed
 from ecredit.marketplace import files
 from ecredit.marketplace.models import Order, TradeBatch
-from tests.kit.test_sheets import bomb, xlsx
+from tests.test_uploads import bomb, xlsx
 
 pytestmark = pytest.mark.django_db
 

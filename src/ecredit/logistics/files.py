@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ecredit.kit.errors import ValidationFailed
-from ecredit.kit.sheets import read_tables, safe_cell
+from ecredit.uploads import read_tables, safe_cell
 
 from . import services
 from .models import ParcelChannel
@@ -38,7 +38,7 @@ def _key(text: Any) -> str:
 
 
 def read_rows(data: bytes, filename: str) -> list[list[Any]]:
-    """The cells of the first sheet (or of the CSV file); kit.sheets guards the reading."""
+    """The cells of the first sheet (or of the CSV file); ecredit.uploads guards the reading."""
     tables = read_tables(data, filename, visible_only=False)
     return tables[0][1] if tables else []
 

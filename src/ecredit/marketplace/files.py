@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ecredit import policy
-from ecredit.kit.sheets import read_tables, safe_cell
+from ecredit.uploads import read_tables, safe_cell
 from ecredit.kit.errors import ValidationFailed
 
 from . import services
@@ -102,7 +102,7 @@ def _choices() -> dict[str, dict[str, str]]:
 
 
 def read_rows(data: bytes, filename: str) -> list[list[Any]]:
-    """The cells of the first sheet with a header we know (or of the CSV file); kit.sheets guards the reading."""
+    """The cells of the first sheet with a header we know (or of the CSV file); ecredit.uploads guards the reading."""
     sheets = [rows for _name, rows in read_tables(data, filename, visible_only=False)]
     known = {_key(h) for headers in (*ORDER_HEADERS.values(), *RATING_HEADERS.values()) for h in headers}
     for rows in sheets:

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from ecredit.kit.sheets import read_tables
+from ecredit.uploads import read_tables
 from ecredit.kit.errors import ValidationFailed
 from ecredit.policy.complaint_rules import Layout
 
@@ -27,7 +27,7 @@ MAX_BYTES = 20 * 1024 * 1024
 
 
 def sheets(data: bytes, filename: str) -> list[list[list[Any]]]:
-    """Every sheet of a workbook, or the one table of a CSV file, as rows of cells (kit.sheets guards them)."""
+    """Every sheet of a workbook, or the one table of a CSV file, as rows of cells (ecredit.uploads guards them)."""
     return [rows for _name, rows in read_tables(data, filename, visible_only=False)]
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop as N_
 from ecredit import policy
 from ecredit.kit.errors import IdentifierError, ValidationFailed
 from ecredit.kit.identifiers import normalise_ric, normalise_uscc
-from ecredit.kit.sheets import read_tables
+from ecredit.uploads import read_tables
 from ecredit.registry import services as registry
 
 from . import columns as c
@@ -89,7 +89,7 @@ class ParsedFile:
 
 
 def sheets(data: bytes, filename: str) -> list[tuple[str, list[list[Any]]]]:
-    """The visible sheets of a workbook, or the one table of a CSV file, as lists of cell rows (kit.sheets: bombs,
+    """The visible sheets of a workbook, or the one table of a CSV file, as lists of cell rows (ecredit.uploads: bombs,
     over-long cells and unreadable files are refused whole, naming why)."""
     return read_tables(data, filename)
 

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ecredit import policy
-from ecredit.kit.sheets import safe_cell
+from ecredit.uploads import safe_cell
 
 from . import columns as c
 
@@ -42,7 +42,7 @@ _FORMATS = {
 }
 
 
-safe = safe_cell   # strings neutralised against formula injection (kit.sheets)
+safe = safe_cell   # strings neutralised against formula injection (ecredit.uploads)
 
 
 def _put(ws, row: int, column: int, value: Any, **style) -> Any:

@@ -10,8 +10,8 @@ Writing (`safe_cell`): a string that a spreadsheet would run as a formula (=, +,
 with a leading apostrophe, and characters XML cannot carry are dropped, so an exported report never executes
 what a merchant typed into a name.
 
-Messages are Chinese with English through Django's catalogue when Django is present (the only Django import of
-`kit`, and optional: the rest of kit and the detection library stay free of it).
+Messages are Chinese with English through Django's catalogue. This is infrastructure every source app imports
+(like `db.py`), not a pure `kit` helper, because its refusals are translated.
 """
 
 from __future__ import annotations
@@ -24,14 +24,10 @@ import zipfile
 from pathlib import PurePath
 from typing import Any
 
-from .errors import ValidationFailed
-from .text import decode_csv_bytes
+from django.utils.translation import gettext as _
 
-try:  # pragma: no branch
-    from django.utils.translation import gettext as _
-except ImportError:  # pragma: no cover - kit used without Django
-    def _(text: str) -> str:
-        return text
+from ecredit.kit.errors import ValidationFailed
+from ecredit.kit.text import decode_csv_bytes
 
 MAX_FILE_BYTES = 64 * 1024 * 1024        # the upload limit (settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024   # a real 200,000-row sheet unpacks to ~150 MB

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ecredit.kit import sheets
+from ecredit import uploads as sheets
 from ecredit.kit.errors import ValidationFailed
 
 
