@@ -146,7 +146,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 
 # Each process keeps its own cache of rendered public pages; entries are keyed by the change log's head,
 # so any write anywhere makes every process render afresh (no cross-process invalidation needed).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20_000}}}
+# "shared" holds what every worker process must agree on (login failures aside, which django-axes keeps in its own
+# table): request counts of the rate limits and spent one-time form tokens. It is a table of the main database,
+# made by the ops app's migration, so gunicorn's workers and the background worker see the same counts.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20_000}},
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ecredit_shared_cache",
+               "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4}},
+}
 
 # The address printed in reports' QR codes and verification links: the portal as the public reaches it.
 PUBLIC_URL = os.environ.get("ECREDIT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

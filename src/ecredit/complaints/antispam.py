@@ -11,8 +11,8 @@ the database:
 - a limit of case lookups per network address per hour, so that the tracking page cannot be used to try
   phone numbers against a case number.
 
-Spent nonces and lookup counts are kept in Django's cache under keyed hashes (no network address is stored);
-a deployment with several processes gives them a shared cache (database or Redis) so the counts are shared.
+Spent nonces and lookup counts are kept in the shared cache (ecredit.limits) under keyed hashes (no network
+address is stored), so every worker process sees the same counts and the same spent forms.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ import secrets
 from dataclasses import dataclass
 
 from django.core import signing
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from ecredit import limits as limits_store
 
 from . import rules
 from .services.common import address_lookup
@@ -94,7 +95,7 @@ def check_token(token: str, form: str, now: dt.datetime | None = None) -> dict:
             n=rule.form_max_age_minutes))
     if age < rule.min_fill_seconds:
         raise Refused("too_fast", _("提交过快，请核对填写的内容后再次提交"))
-    if cache.get(_nonce_key(str(payload.get("n")))):
+    if limits_store.shared().get(_nonce_key(str(payload.get("n")))):
         raise Refused("spent", _("该表单已经提交过，如需再次投诉举报请重新打开表单"))
     return payload
 
@@ -104,12 +105,12 @@ def spend_token(payload: dict, now: dt.datetime | None = None) -> bool:
     sent twice at once passes `check_token` twice; only one of them may go on). `release_token` gives it back
     when the submission made no case."""
     rule = limits(timezone.localdate(_now(now)))
-    return cache.add(_nonce_key(str(payload.get("n"))), 1, timeout=rule.form_max_age_minutes * 60 + 60)
+    return limits_store.claim(_nonce_key(str(payload.get("n"))), rule.form_max_age_minutes * 60 + 60)
 
 
 def release_token(payload: dict) -> None:
     """Give back a claimed token whose submission was refused, so the visitor can correct the form and send it."""
-    cache.delete(_nonce_key(str(payload.get("n"))))
+    limits_store.release(_nonce_key(str(payload.get("n"))))
 
 
 def honeypot_filled(data) -> bool:
@@ -127,13 +128,6 @@ def count_lookup(remote_address: str, now: dt.datetime | None = None) -> None:
     rule = limits(timezone.localdate(now))
     hour = int(now.timestamp()) // 3600
     key = f"complaints:lookup:{address_lookup((remote_address or '').strip())}:{hour}"
-    if cache.add(key, 1, timeout=3700):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:          # expired between add and incr
-            cache.set(key, 1, timeout=3700)
-            count = 1
+    count = limits_store.bump(key, 3700)
     if count > rule.track_per_ip_per_hour:
         raise Refused("rate_limited", _("查询过于频繁，请一小时后再试"))

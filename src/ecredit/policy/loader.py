@@ -26,6 +26,7 @@ from .safe_consumption_rules import SafeConsumptionRules
 from .findings_rules import FindingRules
 from .logistics_rules import LogisticsRules
 from .trace_rules import TraceRules
+from .security_rules import SecurityRules
 from .list_rules import ListRules
 from .plan_rules import PlanRules
 from .plan_rules import problems as plan_problems
@@ -59,11 +60,12 @@ FILES: dict[str, tuple[str, Any]] = {
     "findings.yaml": ("findings", FindingRules),
     "logistics.yaml": ("logistics", LogisticsRules),
     "trace.yaml": ("trace", TraceRules),
+    "security.yaml": ("security", SecurityRules),
 }
 
 # Rule files whose typed root checks its own references to other files (`problems(policy)`).
 EXTENSIONS = ("complaints", "complaint_categories", "compensation", "commitments", "safe_consumption", "findings",
-              "logistics", "trace")
+              "logistics", "trace", "security")
 
 
 class PolicyError(Exception):
@@ -122,6 +124,7 @@ class Policy:
     findings: FindingRules
     logistics: LogisticsRules
     trace: TraceRules
+    security: SecurityRules
     _validators: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @cached_property

@@ -8,8 +8,8 @@
 - Officers with the parcel right look waybills up with the consignee masked; those who may see identities open
   it in full with a stated purpose, and the read is access-logged.
 
-Counters live in Django's cache under keyed hashes (no address is stored); a deployment with several processes
-gives them a shared cache.
+Counters live in the shared cache (ecredit.limits) under keyed hashes (no address is stored), so every worker
+process counts against the same limits.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecredit import policy
 from ecredit.audit.services import ChainWriter, record_access, state_text
+from ecredit import limits as limits_store
 from ecredit.kit import crypto
 from ecredit.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -53,17 +53,6 @@ def limits(on: dt.date | None = None):
     return c.rules().query_limits(on)
 
 
-def _bump(key: str, timeout: int) -> int:
-    """Add one to a cache counter, made when missing; its new value."""
-    if cache.add(key, 1, timeout=timeout):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:          # expired between add and incr
-        cache.set(key, 1, timeout=timeout)
-        return 1
-
-
 def _address_key(remote_address: str) -> str:
     # No address (a misconfigured proxy) is one shared bucket, not a way around the limit.
     return crypto.keyed_hash(settings.KEYS.lookup_key, f"ip:{(remote_address or '').strip()}")
@@ -73,7 +62,7 @@ def count_lookup(remote_address: str, now: dt.datetime | None = None) -> None:
     """Count one public lookup from `remote_address` in the current hour; Refused beyond the hourly limit."""
     now = now or timezone.now()
     hour = int(now.timestamp()) // 3600
-    count = _bump(f"parcels:lookup:{_address_key(remote_address)}:{hour}", 3700)
+    count = limits_store.bump(f"parcels:lookup:{_address_key(remote_address)}:{hour}", 3700)
     if count > limits(timezone.localdate(now)).lookups_per_ip_per_hour:
         raise Refused("rate_limited", _("查询过于频繁，请一小时后再试"))
 
@@ -139,15 +128,15 @@ def verify(waybill: Waybill, phone_tail: str, remote_address: str, now: dt.datet
     day, hour = now.timestamp() // 86400, now.timestamp() // 3600
     per_waybill = f"parcels:tail-fail:{waybill.pk}:{int(day)}"
     per_address = f"parcels:tail-fail-ip:{_address_key(remote_address)}:{int(hour)}"
-    if (cache.get(per_waybill) or 0) >= rule.verify_failures_per_waybill_per_day:
+    if (limits_store.shared().get(per_waybill) or 0) >= rule.verify_failures_per_waybill_per_day:
         raise Refused("too_many_tries", _("该运单今日验证失败次数过多，请明天再试"))
-    if (cache.get(per_address) or 0) >= rule.verify_failures_per_ip_per_hour:
+    if (limits_store.shared().get(per_address) or 0) >= rule.verify_failures_per_ip_per_hour:
         raise Refused("too_many_tries", _("验证失败次数过多，请一小时后再试"))
     tail = c.phone_digits(phone_tail)
     if len(tail) != 4 or not waybill.phone_tail_digest or \
             c.tail_digest(waybill.carrier_id, waybill.waybill_no, tail) != waybill.phone_tail_digest:
-        _bump(per_waybill, 86400 + 60)
-        _bump(per_address, 3700)
+        limits_store.bump(per_waybill, 86400 + 60)
+        limits_store.bump(per_address, 3700)
         raise NotFound(_("收件人手机号后四位不符"), field="phone_tail", code="tail_mismatch")
     return signing.dumps({"w": waybill.pk, "t": int(now.timestamp())}, salt=PROOF_SALT, compress=False)
 
