@@ -13,6 +13,7 @@ urlpatterns = [
     path("epcis/", epcis_api.urls),  # GS1 EPCIS 2.0 REST binding
     path("i18n/", include("django.conf.urls.i18n")),
     path("console/admin/", admin.site.urls),
+    path("console/account/", include("ecredit.signin.urls")),
     path("console/", include("ecredit.console.urls")),
     path("", include("ecredit.portal.urls")),
 ]

@@ -12,6 +12,7 @@ from ecredit.audit.services import Actor
 from ecredit.registry import services as registry
 from ecredit.registry import shops
 from tests import factories as f
+from tests.factories import console_login
 
 CALLERS = ["anon", "badtoken", "platform", "agency", "officer", "investigator", "other_officer", "admin", "subject"]
 
@@ -30,7 +31,7 @@ class World:
             return Client()
         if caller == "subject":
             client = Client()
-            client.force_login(self.subject_user)
+            console_login(client, self.subject_user)
             return client
         token = "ec_not_a_token" if caller == "badtoken" else self.tokens[caller]
         return Client(HTTP_AUTHORIZATION=f"Bearer {token}")

@@ -6,6 +6,7 @@ import pytest
 
 from ecredit.archive.models import CreditRecord
 from tests import factories as f
+from tests.factories import console_login
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,7 @@ def _officer_session(world):
     Membership.objects.create(user=user, organisation=Organisation.objects.get(code="market_regulation"),
                               role="department_officer")
     client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
+    console_login(client, user)
     return client
 
 

@@ -11,6 +11,7 @@ from ecredit.access.models import Membership
 from ecredit.complaints import antispam
 from ecredit.complaints.models import Complaint, Status
 from tests import factories as f
+from tests.browser.conftest import console_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Complaints-pass-2026"
@@ -67,10 +68,7 @@ def test_file_accept_and_track(page, town):
     officer = page.context.browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     console = officer.new_page()
     console_errors = watch_errors(console)
-    console.goto(f"{base}/console/login/")
-    console.fill("input[name=username]", "officer")
-    console.fill("input[name=password]", PASSWORD)
-    console.click("main form button")
+    console_sign_in(console, base, "officer", PASSWORD)
     console.wait_for_url(f"{base}/console/")
     console.goto(f"{base}/console/complaints/")
     console.click(f"text={case_no}")

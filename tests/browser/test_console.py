@@ -10,6 +10,7 @@ from ecredit.archive import flows
 from ecredit.archive.models import CreditRecord, ObjectionStatus
 from ecredit.exchange.services import submit
 from tests import factories as f
+from tests.browser.conftest import console_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Officer-pass-2026"
@@ -31,10 +32,7 @@ def officer_login(live_server):
 
 def log_in(page, base: str) -> None:
     """Open the console, get sent to the login page, log in as the officer, land on the workbench."""
-    page.goto(f"{base}/console/")
-    page.fill("input[name=username]", "officer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button")
+    console_sign_in(page, base, "officer", PASSWORD, start="/console/")
     page.wait_for_url(f"{base}/console/")
 
 

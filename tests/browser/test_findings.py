@@ -13,6 +13,7 @@ from ecredit.findings import services
 from ecredit.findings.models import Finding, FindingKind, FindingStatus
 from tests import factories as f
 from tests.findings import world as planted
+from tests.browser.conftest import console_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Findings-pass-2026"
@@ -36,10 +37,7 @@ def test_an_officer_opens_a_ring_sees_its_graph_and_confirms_it(page, town):
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "favicon" not in
             (m.location or {}).get("url", "") else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{base}/console/")
-    page.fill("input[name=username]", "officer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button")
+    console_sign_in(page, base, "officer", PASSWORD, start="/console/")
     page.wait_for_url(f"{base}/console/")
 
     page.click("header nav a:has-text('造假线索')")

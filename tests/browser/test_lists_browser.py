@@ -15,6 +15,7 @@ from ecredit.lists import flows, services
 from ecredit.lists.models import EntryStatus, ListEntry, MeasureTask, TaskStatus
 from ecredit.registry import services as registry
 from tests import factories as f
+from tests.browser.conftest import console_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Lists-pass-2026"
@@ -63,10 +64,7 @@ def watch_errors(page) -> list[str]:
 
 
 def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/console/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button")
+    console_sign_in(page, base, username, PASSWORD)
     page.wait_for_url(f"{base}/console/")
 
 

@@ -10,6 +10,7 @@ from django.test import Client
 from ecredit.access.models import Membership
 from ecredit.commitments import flows, services
 from ecredit.commitments.models import Commitment, Status
+from tests.factories import console_login
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def login(org, role: str, subject_id: int | None = None, name: str = "") -> Clie
     user = get_user_model().objects.create_user(name or f"{org.code}-{role}", password="x-Test-2026")
     Membership.objects.create(user=user, organisation=org, role=role, subject_id=subject_id)
     client = Client()
-    client.force_login(user)
+    console_login(client, user)
     return client
 
 

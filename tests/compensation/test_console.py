@@ -12,6 +12,7 @@ from django.test import Client
 from ecredit.access.models import Membership
 from ecredit.compensation import flows
 from ecredit.compensation.models import ClaimStatus, CompensationClaim
+from tests.factories import console_login
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def login(org, role: str, username: str) -> Client:
     account = get_user_model().objects.create_user(username, password="Secret-pass-2026")
     Membership.objects.create(user=account, organisation=org, role=role)
     client = Client()
-    client.force_login(account)
+    console_login(client, account)
     return client
 
 

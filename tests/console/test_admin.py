@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from ecredit.archive import services
 from tests import factories as f
+from tests.factories import console_login
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def superuser_client(officer):
     services.ingest([f.penalty("ADM1"), f.penalty("ADM2", {"ric": f.ric(5), "name": "孙八"})], officer)
     user = get_user_model().objects.create_superuser("root", password="Root-pass-2026")
     client = Client()
-    client.force_login(user)
+    console_login(client, user)
     return client
 
 

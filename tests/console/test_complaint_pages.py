@@ -22,6 +22,7 @@ from ecredit.registry import services as registry
 from ecredit.registry.models import Subject
 from ecredit.registry.shops import report_shops
 from tests import factories as f
+from tests.factories import console_login
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def user(org, role, username):
 
 def client_of(account) -> Client:
     client = Client()
-    client.force_login(account)
+    console_login(client, account)
     return client
 
 

@@ -23,6 +23,7 @@ from ecredit.findings.models import DetectionRun, Finding, FindingKind, FindingS
 from ecredit.marketplace.models import ReviewShield
 from tests import factories as f
 from tests.findings import world as planted
+from tests.factories import console_login
 
 PASSWORD = "Findings-pass-2026"
 
@@ -64,7 +65,7 @@ def town(_town, db):
 
 def client_of(town, name: str) -> Client:
     client = Client()
-    client.force_login(town["users"][name])
+    console_login(client, town["users"][name])
     return client
 
 
@@ -232,7 +233,7 @@ def test_dismissing_through_the_form_records_the_reason_and_writes_nothing(town)
 
 def test_the_forms_need_the_csrf_token(town):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(town["users"]["market"])
+    console_login(client, town["users"]["market"])
     assert client.post(f"/console/findings/{ring().pk}/action",
                        {"action": "confirm", "reason": "没有令牌"}).status_code == 403
 

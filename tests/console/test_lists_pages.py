@@ -19,6 +19,7 @@ from ecredit.lists import flows, services
 from ecredit.lists.models import EntryStatus, ListEntry, MeasureTask, TaskStatus
 from ecredit.registry import services as registry
 from tests import factories as f
+from tests.factories import console_login
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def user(org, role, username):
 def client_of(account) -> Client:
     """A logged-in client (made inside each time_machine block: a session does not outlive a jump in time)."""
     client = Client()
-    client.force_login(account)
+    console_login(client, account)
     return client
 
 

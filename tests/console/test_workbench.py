@@ -11,6 +11,7 @@ from ecredit.archive import flows
 from ecredit.archive.models import ObjectionStatus
 from ecredit.exchange.services import submit
 from tests import factories as f
+from tests.factories import console_login
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def login(org, role, username="u"):
     user = get_user_model().objects.create_user(username, password="Secret-pass-2026")
     Membership.objects.create(user=user, organisation=org, role=role)
     client = Client()
-    client.force_login(user)
+    console_login(client, user)
     return client
 
 

@@ -20,6 +20,7 @@ from ecredit.registry import services as registry
 from ecredit.registry import shops
 from ecredit.registry.models import Subject
 from tests import factories as f
+from tests.factories import console_login
 
 pytestmark = pytest.mark.django_db
 
@@ -226,7 +227,7 @@ def _login(client, role: str, org, username: str):
 
     user = get_user_model().objects.create_user(username, password="x-Quarter-2026")
     Membership.objects.create(user=user, organisation=org, role=role)
-    client.force_login(user)
+    console_login(client, user)
 
 
 def test_console_page_and_downloads(client, city, department):

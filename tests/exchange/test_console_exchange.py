@@ -14,6 +14,7 @@ from ecredit.archive.models import CreditRecord
 from ecredit.exchange.models import Batch
 from tests import factories as f
 from tests.exchange import sheets as s
+from tests.factories import console_login
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def media(settings, tmp_path):
 def _login(client, org, role: str, username: str):
     user = User.objects.create_user(username, password="Nantong-test-2026")
     Membership.objects.create(user=user, organisation=org, role=role)
-    client.force_login(user)
+    console_login(client, user)
     return user
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from ecredit.lists import joint
 from tests import factories as f
+from tests.factories import console_login
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +30,6 @@ def test_the_credit_office_sees_them_on_the_supervision_page(client):
     office = f.organisation("credit_office", "credit_office", name="市信用办")
     user = get_user_model().objects.create_user("office_t", password="x-Office-2026")
     Membership.objects.create(user=user, organisation=office, role="credit_office_admin")
-    client.force_login(user)
+    console_login(client, user)
     page = client.get("/console/lists/supervision/").content.decode()
     assert "无实施单位账号的措施" in page and "审慎授信" in page

@@ -16,6 +16,7 @@ from ecredit.audit.services import Actor
 from ecredit.registry import services as registry
 from ecredit.registry.models import Subject
 from tests import factories as f
+from tests.factories import console_login
 
 PLATFORM_USCC = f.uscc(990101)
 PHONE = "13912345678"
@@ -103,7 +104,7 @@ def console_client(role: str, org, username: str | None = None):
     user = get_user_model().objects.create_user(username or f"u_{role}", password="x-Parcels-2026")
     Membership.objects.create(user=user, organisation=org, role=role)
     client = Client()
-    client.force_login(user)
+    console_login(client, user)
     return client
 
 

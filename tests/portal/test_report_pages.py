@@ -12,6 +12,7 @@ from ecredit.audit.models import AccessLogEntry
 from ecredit.portal import reports
 from ecredit.portal.models import CreditReport, ReportScope
 from tests import factories
+from tests.factories import console_login
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Long-enough-pw-1"
@@ -22,7 +23,7 @@ def login_as_subject(subject_id: int, username: str) -> Client:
     user = get_user_model().objects.create_user(username, password=PASSWORD)
     Membership.objects.create(user=user, organisation=org, role="subject_account", subject_id=subject_id)
     client = Client()
-    client.force_login(user)
+    console_login(client, user)
     return client
 
 
@@ -30,7 +31,7 @@ def login_as_officer(department, username="officer1", role="department_officer")
     user = get_user_model().objects.create_user(username, password=PASSWORD)
     Membership.objects.create(user=user, organisation=department, role=role)
     client = Client()
-    client.force_login(user)
+    console_login(client, user)
     return client
 
 
@@ -147,7 +148,7 @@ def test_console_credit_check_needs_the_right(town, credit_office):
     Membership.objects.create(user=user, organisation=factories.organisation("subject", "self_x"),
                               role="subject_account", subject_id=town.company.pk)
     client = Client()
-    client.force_login(user)
+    console_login(client, user)
     assert client.get("/console/checks/").status_code == 403
 
 

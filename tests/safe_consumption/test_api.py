@@ -9,6 +9,7 @@ from django.test import Client
 
 from ecredit.safe_consumption import criteria
 from tests import factories as f
+from tests.factories import console_login
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def test_the_admin_shows_an_enrolment_and_its_steps_read_only(town):
     enrolment = town.title(town.merchant())
     user = get_user_model().objects.create_superuser("root_sc", password="Root-pass-2026")
     client = Client()
-    client.force_login(user)
+    console_login(client, user)
     assert client.get("/console/admin/safe_consumption/enrolment/").status_code == 200
     page = client.get(f"/console/admin/safe_consumption/enrolment/{enrolment.pk}/change/")
     assert page.status_code == 200 and "approve" in page.content.decode()

@@ -11,6 +11,7 @@ from ecredit.access.models import Membership
 from ecredit.archive.models import CreditRecord
 from ecredit.safe_consumption import criteria
 from ecredit.safe_consumption.models import Enrolment, EnrolmentStatus
+from tests.factories import console_login
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def login(org, role: str, subject_id: int | None = None) -> Client:
     user = get_user_model().objects.create_user(f"user_{org.code}_{role}", password="Pages-pass-2026")
     Membership.objects.create(user=user, organisation=org, role=role, subject_id=subject_id)
     client = Client()
-    client.force_login(user)
+    console_login(client, user)
     return client
 
 

@@ -8,6 +8,7 @@ from django.test import Client
 
 from ecredit.access.models import Membership
 from tests import factories as f
+from tests.factories import console_login
 
 
 def login(org, role: str, username: str) -> Client:
@@ -15,7 +16,7 @@ def login(org, role: str, username: str) -> Client:
     user = get_user_model().objects.create_user(username, password="Secret-pass-2026")
     Membership.objects.create(user=user, organisation=org, role=role)
     client = Client()
-    client.force_login(user)
+    console_login(client, user)
     return client
 
 

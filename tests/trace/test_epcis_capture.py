@@ -10,6 +10,7 @@ from ecredit.audit.services import verify
 from ecredit.trace.models import CaptureJob, Event, EventEpc
 
 from . import epcis_support as s
+from tests.factories import console_login
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +211,7 @@ def test_companies_own_accounts_do_not_see_each_other_s_events():
         account = get_user_model().objects.create_user(f"trace_company{n}", password="Secret-pass-2026")
         Membership.objects.create(user=account, organisation=shared, role="subject_account", subject_id=company.pk)
         client = Client()
-        client.force_login(account)
+        console_login(client, account)
         clients.append(client)
     first, second = clients
     job = s.post_document(first, s.event_document(s.object_event("S1"))).json()

@@ -12,6 +12,7 @@ from ecredit.audit.models import AccessLogEntry
 from tests import factories as f
 
 from . import chain_world as cw
+from tests.factories import console_login
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ def logged_in(org, role: str, name: str) -> Client:
     account = get_user_model().objects.create_user(name, password="Secret-pass-2026")
     Membership.objects.create(user=account, organisation=org, role=role)
     client = Client()
-    client.force_login(account)
+    console_login(client, account)
     return client
 
 

@@ -55,6 +55,8 @@ def banner(base: str) -> str:
         f"Demo logins (password for all: {DEMO_PASSWORD}):",
         *[f"  {name:<12} {desc}" for name, (_, _, desc) in USERS.items()],
         *[f"  {name:<12} {desc}" for name, (_, desc) in SUBJECT_USERS.items()],
+        "Officers and administrators also give a one-time code (second factor): the first login shows a QR code",
+        "for an authenticator app; without a phone, `.venv/bin/ecredit otp-code <user>` prints the current code.",
         "",
         "Demo API tokens (Authorization: Bearer <token>):",
         *[f"  {token:<36} {org} ({role})" for org, (_, role, token) in TOKENS.items()],
