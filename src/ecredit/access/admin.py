@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from ecredit.adminkit import ReadOnlyAdmin
+
 from .models import ApiClient, Membership, Organisation
 
 
@@ -17,7 +19,12 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
-    list_display = ("name", "organisation", "role", "token_prefix", "active", "expires_at")
+class ApiClientAdmin(ReadOnlyAdmin):
+    """Clients are issued, rotated, revoked and rescoped in the console (接口客户端) or with `ecredit api-client`:
+    there the token is shown once and every change is logged; here they are only read."""
+
+    list_display = ("name", "organisation", "role", "token_prefix", "active", "expires_at", "last_used_at",
+                    "revoked_at")
     list_filter = ("role", "active")
-    readonly_fields = ("token_digest", "token_prefix", "created_at")
+    search_fields = ("name", "token_prefix", "organisation__code", "organisation__name")
+    exclude = ("token_digest", "previous_digest")

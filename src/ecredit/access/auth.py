@@ -13,14 +13,17 @@ from .principal import Principal, anonymous, for_client, for_user
 
 
 def principal_of(request: HttpRequest) -> Principal:
-    """The request's principal; an invalid token is None (the API answers 401)."""
+    """The request's principal; an invalid, expired or revoked token is None (the API answers 401)."""
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
         client = ApiClient.objects.by_token(token.strip())
-        return for_client(client) if client else None
+        if client is None:
+            return None
+        client.mark_used()
+        return for_client(client)
     return for_user(request.user) if getattr(request, "user", None) else anonymous()
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
-from django.db import models
+from django.db import OperationalError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -64,27 +65,62 @@ class Membership(models.Model):
         return f"{self.user} @ {self.organisation} ({self.role})"
 
 
+class ClientStatus(models.TextChoices):
+    """Where an API client's token stands at a given moment."""
+
+    ACTIVE = "active", _("有效")
+    ROTATING = "rotating", _("轮换过渡中")
+    EXPIRED = "expired", _("已过期")
+    REVOKED = "revoked", _("已吊销")
+    DISABLED = "disabled", _("已停用")
+
+
 class ApiClientQuerySet(models.QuerySet):
     def by_token(self, token: str) -> "ApiClient | None":
-        """The active, unexpired client holding `token`."""
+        """The client holding `token`: its current token before it expires, or its previous one during the
+        overlap after a rotation; never a revoked or disabled client, nor one of a disabled organisation."""
         now = timezone.now()
-        client = self.select_related("organisation").filter(token_digest=token_digest(token), active=True).first()
-        if client is None or (client.expires_at and client.expires_at <= now) or not client.organisation.active:
+        digest = token_digest(token)
+        client = (self.select_related("organisation")
+                  .filter(models.Q(token_digest=digest) | models.Q(previous_digest=digest), active=True,
+                          revoked_at__isnull=True).first())
+        if client is None or not client.organisation.active:
             return None
-        return client
+        if client.token_digest == digest:
+            # No expiry: issued before tokens expired (legacy rows, the demo's fixed tokens).
+            valid = client.expires_at is None or client.expires_at > now
+        else:
+            valid = client.previous_valid_until is not None and client.previous_valid_until > now
+        return client if valid else None
 
 
 class ApiClient(models.Model):
-    """A system that calls the API with a bearer token (only the token's SHA-256 is stored)."""
+    """A system that calls the API with a bearer token (only the token's SHA-256 is stored).
+
+    `scopes` narrows what the role grants (empty: all of it). After a rotation the previous token keeps
+    working until `previous_valid_until`; a revoked client keeps when, by whom and why. Issue, rotation,
+    revocation and scope changes go through access.tokens, which logs them.
+    """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="api_clients")
     name = models.CharField(_("名称"), max_length=100)
     role = models.CharField(_("角色"), max_length=40)
+    scopes = models.JSONField(_("权限范围"), default=list, blank=True)
     token_digest = models.CharField(max_length=64, unique=True)
     token_prefix = models.CharField(_("令牌前缀"), max_length=12)
+    previous_digest = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    previous_prefix = models.CharField(_("原令牌前缀"), max_length=12, blank=True, default="")
+    previous_valid_until = models.DateTimeField(_("原令牌失效时间"), null=True, blank=True)
     active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    issued_by = models.CharField(_("签发人"), max_length=200, blank=True, default="")
     expires_at = models.DateTimeField(_("失效时间"), null=True, blank=True)
+    rotated_at = models.DateTimeField(_("最近轮换时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    revoked_by = models.CharField(_("吊销人"), max_length=200, blank=True, default="")
+    revoke_reason = models.CharField(_("吊销原因"), max_length=500, blank=True, default="")
+    last_used_at = models.DateTimeField(_("最近使用时间"), null=True, blank=True)
+    log_seq = models.BigIntegerField(_("变更日志序号"), null=True, blank=True)
 
     objects = ApiClientQuerySet.as_manager()
 
@@ -101,3 +137,34 @@ class ApiClient(models.Model):
         self.token_digest = token_digest(token)
         self.token_prefix = token[:10]
         return token
+
+    def status(self, now: dt.datetime | None = None) -> str:
+        """The ClientStatus of the client at `now` (default: now)."""
+        now = now or timezone.now()
+        if self.revoked_at is not None:
+            return ClientStatus.REVOKED
+        if not self.active:
+            return ClientStatus.DISABLED
+        if self.expires_at is not None and self.expires_at <= now:
+            return ClientStatus.EXPIRED
+        if self.previous_valid_until is not None and self.previous_valid_until > now:
+            return ClientStatus.ROTATING
+        return ClientStatus.ACTIVE
+
+    def mark_used(self, now: dt.datetime | None = None) -> None:
+        """Remember that the client called now, writing at most once per USE_RESOLUTION, not per request."""
+        now = now or timezone.now()
+        if self.last_used_at is not None and now - self.last_used_at < USE_RESOLUTION:
+            return
+        stale = models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lte=now - USE_RESOLUTION)
+        try:
+            # A savepoint inside a transaction: a busy database costs the bookkeeping, never the request.
+            with transaction.atomic():
+                ApiClient.objects.filter(stale, pk=self.pk).update(last_used_at=now)
+        except OperationalError:
+            return
+        self.last_used_at = now
+
+
+# How precisely last use is kept: a busy client costs one write a minute, not one per request.
+USE_RESOLUTION = dt.timedelta(minutes=1)

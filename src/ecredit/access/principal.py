@@ -108,6 +108,9 @@ def for_user(user) -> Principal:
 
 
 def for_client(client) -> Principal:
-    """The principal of an API client."""
-    return Principal.build(f"client:{client.name}", client.role, client.organisation)
+    """The principal of an API client: what its role grants, narrowed to its scopes when it has any."""
+    principal = Principal.build(f"client:{client.name}", client.role, client.organisation)
+    if client.scopes:
+        principal = replace(principal, permissions=principal.permissions & frozenset(client.scopes))
+    return principal
 

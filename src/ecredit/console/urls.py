@@ -73,3 +73,8 @@ urlpatterns += [*complaint_views.urlpatterns, *compensation_views.urlpatterns, *
 from . import finding_views, parcel_views, trace_views  # noqa: E402
 
 urlpatterns += [*finding_views.urlpatterns, *parcel_views.urlpatterns, *trace_views.urlpatterns]
+
+# API clients and their tokens (issue, rotate, revoke, scopes): the credit office's administrators.
+from . import api_client_views  # noqa: E402
+
+urlpatterns += api_client_views.urlpatterns
