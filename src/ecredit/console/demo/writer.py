@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from ecredit import policy as policy_module
 from ecredit.access.models import ApiClient, Membership, Organisation, OrganisationKind
-from ecredit.access.principal import Principal, for_client
+from ecredit.access import tokens
+from ecredit.access.principal import Principal, for_client, system
 from ecredit.archive import flows
 from ecredit.archive.models import CreditRecord, RecordStatus
 from ecredit.audit.services import Actor
@@ -78,10 +79,10 @@ def accounts(orgs: dict[str, Organisation]) -> None:
                                     is_superuser=username == "admin",
                                     first_name=description.split(" / ")[0][:150])
         Membership.objects.create(user=user, organisation=orgs[org_code], role=role)
+    # Issued as an administrator would (change-logged, expiring after the policy's lifetime), with fixed tokens.
+    issuer = system("demo")
     for org_code, (name, role, token) in demo_accounts.TOKENS.items():
-        client = ApiClient(organisation=orgs[org_code], name=name, role=role)
-        client.issue_token(token)
-        client.save()
+        tokens.issue(issuer, organisation=org_code, role=role, name=name, token=token)
 
 
 def principal_of(org: Organisation) -> Principal:
