@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test bench install system-deps clean-db messages deploy-check fuzz
+.PHONY: run test bench install system-deps clean-db messages deploy-check fuzz load
 
 $(STAMP): pyproject.toml scripts/system-packages.txt
 	@bash scripts/system-deps.sh
@@ -33,6 +33,19 @@ test: install
 # bench/scoring.py builds a 1M-subject, 20M-record database first (about 5 minutes and 17 GB of disk).
 bench: install
 	@status=0; for script in bench/ingest.py bench/portal.py bench/lists.py bench/complaints.py bench/detection.py bench/trace.py bench/scoring.py; do $(PY) $$script || status=1; done; exit $$status
+
+# A bounded load run over loopback (bench/load/): the demo city in a temp home (PostgreSQL when ECREDIT_DATABASE_URL
+# names one), gunicorn + task worker, locust for LOAD_SECONDS of mixed portal, public API and batch traffic after a
+# /healthz baseline; one JSON line; fails on any failed request, 5xx, failed task or memory growth (about 5 minutes).
+LOAD_STAMP := $(VENV)/.installed-load-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+LOAD_USERS ?= 40
+LOAD_SECONDS ?= 180
+$(LOAD_STAMP): $(STAMP)
+	@$(PY) -m pip install -q --disable-pip-version-check -e '.[test,load]'
+	@touch $(LOAD_STAMP)
+
+load: $(LOAD_STAMP)
+	@$(PY) bench/load/run.py --users $(LOAD_USERS) --duration $(LOAD_SECONDS)
 
 # Schemathesis over both OpenAPI documents, every operation with every caller's credentials: no 5xx, no answer
 # outside its schema. FUZZ_EXAMPLES per operation (>= 1,000 cases in all); prints the number of cases by caller.
