@@ -89,3 +89,52 @@ def rules_copy(tmp_path):
     from tests.rulefiles import copy_rules
 
     return copy_rules(tmp_path)
+
+
+@pytest.fixture
+def no_rate_limits(monkeypatch):
+    """For tests that make far more public requests than a person would (crawls, generated inputs): the
+    limits per address of security.yaml (ecredit.throttle) let every request through."""
+    monkeypatch.setattr("ecredit.throttle.exempt", lambda request: True)
+
+
+@pytest.fixture
+def rate_limits(rules_copy):
+    """Set security.yaml's request limits for one test: `rate_limits(search=(3, 60))` writes them into a copy
+    of the rules and loads it (requests per window of seconds); the policy before comes back afterwards."""
+    from ecredit import policy
+    from tests.rulefiles import edit
+
+    before = policy.current()
+
+    def change(**buckets: tuple[int, int]):
+        def apply(data):
+            for version in data["rate_limits"]:
+                for kind, (requests, per_seconds) in buckets.items():
+                    version["buckets"][kind] = {"requests": requests, "per_seconds": per_seconds}
+        edit(rules_copy / "security.yaml", apply)
+        policy.reset(policy.load(rules_copy))
+        return policy.current()
+
+    yield change
+    policy.reset(before)
+
+
+@pytest.fixture(autouse=True)
+def fresh_shared_cache_for_committing_tests(request):
+    """Tests that commit (live_server, transactional_db, django_db(transaction=True)) start and end with an
+    empty shared cache. Its counters (ecredit.limits: request limits, spent form tokens) are rows of a table
+    the flush after such a test leaves alone (it empties model tables only), so they would carry over into
+    later tests of the same worker: a browser test's requests from 127.0.0.1 counting against the next's."""
+    marker = request.node.get_closest_marker("django_db")
+    committing = bool({"transactional_db", "live_server"} & set(request.fixturenames)) or (
+        marker is not None and marker.kwargs.get("transaction", False))
+    if not committing:
+        yield
+        return
+    from django.core.cache import caches
+
+    request.getfixturevalue("transactional_db")
+    caches["shared"].clear()
+    yield
+    caches["shared"].clear()

@@ -10,12 +10,13 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ecredit import __version__
 from ecredit.access.auth import PrincipalAuth
 from ecredit.api_errors import document_errors
+from ecredit.jsonbody import Parser as JsonBodyParser
 from ecredit.archive.api import router as archive_router
 from ecredit.commitments.api import router as commitments_router
 from ecredit.compensation.api import router as compensation_router
 from ecredit.complaints.api import router as complaints_router
 from ecredit.exchange.api import router as exchange_router
-from ecredit.kit.errors import DomainError, Forbidden
+from ecredit.kit.errors import DomainError, Forbidden, TooManyRequests
 from ecredit.evaluation.api import router as evaluation_router
 from ecredit.feeds.api import router as feeds_router
 from ecredit.findings.api import router as findings_router
@@ -45,6 +46,7 @@ api = EcreditAPI(
         "Errors are JSON: `{code, message, field?}`; messages follow `Accept-Language` (zh-hans, en)."
     ),
     auth=PrincipalAuth(),
+    parser=JsonBodyParser(),
     urls_namespace="api",
 )
 
@@ -54,7 +56,10 @@ def domain_error(request, exc: DomainError):
     status = exc.http_status
     if isinstance(exc, Forbidden) and getattr(request, "auth", None) is not None and request.auth.is_anonymous:
         status = 401  # not logged in at all: ask for credentials rather than refuse
-    return api.create_response(request, exc.as_dict(), status=status)
+    response = api.create_response(request, exc.as_dict(), status=status)
+    if isinstance(exc, TooManyRequests):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(AuthenticationError)
@@ -79,6 +84,8 @@ def http_error(request, exc: HttpError):
     """ninja's own refusals (an unparsable body, throttling) in our error shape."""
     status = exc.status_code
     message = _("请求体无法解析（应为JSON）") if status == 400 else str(exc)
+    if status == 400 and isinstance(exc.__cause__, DomainError):   # ecredit.jsonbody says what is wrong
+        message = str(exc.__cause__.message)
     return api.create_response(request, {"code": HTTP_ERROR_CODES.get(status, "error"), "message": message},
                                status=status)
 

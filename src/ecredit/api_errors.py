@@ -1,6 +1,7 @@
 """The error answers every API operation may give, written into the OpenAPI document so that integrators (and
 schemathesis) see them: the single domain-error handler (api.py) answers `{code, message, field?, details?}`,
-request validation `{code, message, errors: [{field, message}]}`."""
+request validation `{code, message, errors: [{field, message}]}`. A request over a public limit
+(ecredit.throttle) answers 429 `rate_limited` with a Retry-After header."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ ERROR_SCHEMA = {
             "field": {"type": "string"}, "message": {"type": "string"}}}},
     },
 }
+
+RETRY_AFTER = {"Retry-After": {"description": "秒数：多久之后可再请求 / seconds until a request is accepted again",
+                               "schema": {"type": "integer", "minimum": 1}}}
 
 # status -> description; every operation may answer these besides what it declares.
 ERROR_STATUSES = {
@@ -57,6 +61,8 @@ def document_errors(schema: dict[str, Any], *, name: str = "Error", body: dict[s
                 continue
             responses = operation.setdefault("responses", {})
             for status, description in {**ERROR_STATUSES, **(extra or {})}.items():
-                responses.setdefault(status, {"description": description,
-                                              "content": {media_type: {"schema": ref}}})
+                answer = responses.setdefault(status, {"description": description,
+                                                       "content": {media_type: {"schema": ref}}})
+                if status == "429":
+                    answer.setdefault("headers", RETRY_AFTER)
     return schema

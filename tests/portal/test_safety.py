@@ -45,7 +45,7 @@ def demo_city(db):
 
 
 @pytest.mark.slow
-def test_no_public_answer_contains_an_unmasked_id_or_mobile(demo_city):
+def test_no_public_answer_contains_an_unmasked_id_or_mobile(demo_city, no_rate_limits):
     from ecredit.archive.models import CreditRecord
 
     planted = CreditRecord.objects.public().filter(summary__contains="公民身份号码")

@@ -163,6 +163,9 @@ def _label(field_name: str) -> str:
 
 
 def _text(value: Any, field_name: str, max_length: int, required: bool = True) -> str:
+    if isinstance(value, (dict, list)):   # not stored as its Python spelling
+        raise ValidationFailed(_("{field}应为文本").format(field=_label(field_name)), field=field_name,
+                               code="bad_type")
     text = "" if value is None else str(value).strip()
     if required and not text:
         raise ValidationFailed(_("{field}为必填项").format(field=_label(field_name)), field=field_name,

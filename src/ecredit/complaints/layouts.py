@@ -193,6 +193,9 @@ def read_item(layout: Layout, raw: Any) -> tuple[dict[str, Any], list[str]]:
     out: dict[str, Any] = {}
     warnings: list[str] = []
     for source in layout.fields:
+        for column in source.columns:   # a cell holds text or a number, never an object or a list
+            if isinstance(cells.get(header_key(column)), (dict, list)):
+                raise ItemError(column, source.to, "bad_type", _("“{column}”应为文本或数字").format(column=column))
         parts = [cell_text(cells.get(header_key(c))) for c in source.columns]
         formula = _FORMULA_CODE if source.to in _CODES else _FORMULA_TEXT
         for column, part in zip(source.columns, parts):

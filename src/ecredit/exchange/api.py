@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import orjson
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from ecredit import jsonbody
 from ecredit.kit.errors import NotFound, ValidationFailed
 
 from . import services
@@ -19,10 +19,7 @@ router = Router(tags=["exchange"])
              openapi_extra={"requestBody": {"required": True,
                                             "content": {"application/json": {"schema": BATCH_BODY_SCHEMA}}}})
 def push_batch(request):
-    try:
-        body = orjson.loads(request.body)
-    except orjson.JSONDecodeError as exc:
-        raise ValidationFailed(_("请求体不是有效的JSON：{err}").format(err=exc), code="bad_json") from None
+    body = jsonbody.loads(request.body)   # BadJson (422 bad_json) for what is not JSON we take
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
         raise ValidationFailed(_("请求体应为包含 records 列表的JSON对象"), field="records", code="not_a_list")
     atomic = body.get("atomic", False)

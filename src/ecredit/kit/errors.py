@@ -58,6 +58,18 @@ class Conflict(DomainError):
     http_status = 409
 
 
+class TooManyRequests(DomainError):
+    """More requests from one client than its limit allows; `retry_after` seconds until the next is accepted.
+    kit translates nothing, so the caller passes the message (请求过于频繁，请{n}秒后再试)."""
+
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message: Any, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class IdentifierError(ValueError):
     """An identifier that fails its standard; `reason` is one of IdentifierError.REASONS."""
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import orjson
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from ecredit import jsonbody
 from ecredit.kit.errors import Conflict, NotFound, ValidationFailed
 
 from . import files, services
@@ -21,10 +21,7 @@ from .services import common, tracking
 
 
 def _body(request, key: str) -> dict:
-    try:
-        body = orjson.loads(request.body)
-    except orjson.JSONDecodeError as exc:
-        raise ValidationFailed(_("请求体不是有效的JSON：{err}").format(err=exc), code="bad_json") from None
+    body = jsonbody.loads(request.body)   # BadJson (422 bad_json) for what is not JSON we take
     if not isinstance(body, dict) or not isinstance(body.get(key), list):
         raise ValidationFailed(_("请求体应为包含 {key} 列表的JSON对象").format(key=key), field=key, code="not_a_list")
     if not isinstance(body.get("atomic", False), bool):

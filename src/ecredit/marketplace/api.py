@@ -3,10 +3,10 @@ reads a shop's reputation figures."""
 
 from __future__ import annotations
 
-import orjson
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from ecredit import jsonbody
 from ecredit.kit.errors import NotFound, ValidationFailed
 from ecredit.registry.models import Subject, SubjectKind
 
@@ -26,10 +26,7 @@ from .services.reputation import FIGURE_COLUMNS
 
 
 def _body(request, key: str) -> dict:
-    try:
-        body = orjson.loads(request.body)
-    except orjson.JSONDecodeError as exc:
-        raise ValidationFailed(_("请求体不是有效的JSON：{err}").format(err=exc), code="bad_json") from None
+    body = jsonbody.loads(request.body)   # BadJson (422 bad_json) for what is not JSON we take
     if not isinstance(body, dict) or not isinstance(body.get(key), list):
         raise ValidationFailed(_("请求体应为包含 {key} 列表的JSON对象").format(key=key), field=key, code="not_a_list")
     if not isinstance(body.get("atomic", False), bool):

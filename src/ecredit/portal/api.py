@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import Router, Status
 
 from ecredit.access.principal import anonymous
+from ecredit.throttle import throttle
 
 from . import publications, services
 from .models import Publication
@@ -36,6 +37,7 @@ def notice_out(item: Publication) -> dict:
 
 @router.get("/public/search", response=SearchOut, auth=None, summary="Search subjects as the public sees them")
 def public_search(request, q: str = ""):
+    throttle(request, "search")
     result = services.search(q, anonymous())
     return dict(query=result.query, matched_by=result.matched_by, results=[_hit(s) for s in result.subjects])
 
@@ -43,6 +45,7 @@ def public_search(request, q: str = ""):
 @router.get("/public/subjects/{int:subject_id}", response=PublicProfileOut, auth=None,
             summary="A subject's public credit profile (what the portal shows)")
 def public_profile(request, subject_id: int):
+    throttle(request, "profile")
     p = services.profile(subject_id, anonymous(), channel="api")
     return dict(id=p.subject.pk, kind=p.subject.kind, name=p.name, key=p.key, region=p.region, verified=p.verified,
                 identity_verified=p.identity_verified, legal_representative=p.legal_representative,
@@ -54,6 +57,7 @@ def public_profile(request, subject_id: int):
 
 @router.get("/public/notices", response=list[NoticeOut], auth=None, summary="Public notices, newest first")
 def public_notices(request, kind: str = "risk_alert", limit: int = 50):
+    throttle(request, "lists")
     limit = max(1, min(limit, 200))
     items = Publication.objects.public().filter(kind=kind).select_related("publisher", "publisher_subject")[:limit]
     return [notice_out(n) for n in items]

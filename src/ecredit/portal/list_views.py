@@ -13,7 +13,7 @@ from ecredit.archive.models import CreditRecord
 from ecredit.registry.models import SubjectKind
 
 from . import services
-from .views import _context, cached_page
+from .views import _context, cached_page, limited
 
 PER_TYPE = 200
 
@@ -24,6 +24,7 @@ def _public_list_records(type_codes: list[str], today):
 
 
 @require_GET
+@limited("lists")
 def public_lists(request):
     """Red and black lists in public view today (organisations and shops; persons are never listed here)."""
     current, today = policy.current(), timezone.localdate()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-import orjson
 from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
+from ecredit import jsonbody
 from ecredit.kit.crypto import ed25519_public_hex
 from ecredit.kit.errors import Forbidden, ValidationFailed
+from ecredit.throttle import throttle
 
 from . import pdf, reports
 from .report_views import pdf_response
@@ -60,6 +61,7 @@ def signing_key(request):
 @router.post("/reports/verify", response=ReportVerificationOut, auth=None, openapi_extra=_VERIFY_BODY,
              summary="Verify a credit report: JSON {code}, or the PDF (multipart `file`, or the body itself)")
 def verify_report(request):
+    throttle(request, "report")
     kind = request.content_type or ""
     if kind.startswith("multipart/"):
         upload = request.FILES.get("file")
@@ -70,10 +72,7 @@ def verify_report(request):
         return reports.verify_pdf(upload.read()).as_dict()
     if kind == "application/pdf" or kind == "application/octet-stream":
         return reports.verify_pdf(request.body).as_dict()
-    try:
-        body = orjson.loads(request.body or b"{}")
-    except orjson.JSONDecodeError:
-        body = None
+    body = jsonbody.loads(request.body or b"{}")   # BadJson (422) for what is not JSON we take
     if not isinstance(body, dict) or not isinstance(body.get("code"), str) or not body["code"].strip():
         raise ValidationFailed(_("请提供验证码 code 或上传报告文件"), field="code", code="required")
     return reports.verify_code(body["code"]).as_dict()
@@ -82,6 +81,7 @@ def verify_report(request):
 @router.get("/reports/{code}", response=ReportVerificationOut, auth=None,
             summary="Verify a credit report by its code")
 def verify_by_code(request, code: str):
+    throttle(request, "report")
     return reports.verify_code(code).as_dict()
 
 
@@ -91,4 +91,5 @@ def subject_report(request, subject_id: int, purpose: str = ""):
     principal = request.auth
     if principal.is_anonymous:
         raise Forbidden(_("请先登录或提供令牌"), code="unauthenticated")
+    throttle(request, "report")   # a subject's own account; clients and officers are not limited
     return pdf_response(reports.issue_report(subject_id, principal, purpose=purpose, channel="api"))

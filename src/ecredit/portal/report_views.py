@@ -10,11 +10,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ecredit.kit.errors import DomainError, Forbidden, NotFound
+from ecredit.kit.errors import DomainError, Forbidden, NotFound, TooManyRequests
+from ecredit.throttle import throttle
 
 from . import reports
 from .models import ReportScope
-from .views import portal_principal
+from .views import limited, portal_principal, too_many_requests
 
 VERDICTS = {
     "valid": _("报告有效"),
@@ -44,6 +45,7 @@ def _issue(subject_id: int, principal, scope: str) -> HttpResponse:
 
 
 @require_GET
+@limited("report")
 def subject_report(request, subject_id: int):
     """A subject's report: the own version for the subject's own login, the public version for anyone else."""
     principal = portal_principal(request)
@@ -52,6 +54,7 @@ def subject_report(request, subject_id: int):
 
 
 @require_GET
+@limited("report")
 def own_report(request):
     """The logged-in subject's own report (a person's report is only ever issued here)."""
     principal = portal_principal(request)
@@ -92,6 +95,11 @@ def _page(request, form: VerifyForm, result=None, status: int = 200) -> HttpResp
 @require_http_methods(["GET", "POST"])
 def verify(request):
     """Check a report: by its code, or by uploading the file (valid, altered, withdrawn, unknown)."""
+    if request.method == "POST" or request.GET.get("code"):
+        try:   # the empty form costs nothing: only checks count
+            throttle(request, "report")
+        except TooManyRequests as error:
+            return too_many_requests(request, error)
     if request.method == "GET":
         code = request.GET.get("code", "")
         form = VerifyForm(initial={"code": code})
@@ -112,6 +120,7 @@ def verify(request):
 
 
 @require_GET
+@limited("report")
 def verify_code(request, code: str):
     """The QR code's target: the verdict on the report with this code."""
     return _page(request, VerifyForm(initial={"code": code}), reports.verify_code(code))

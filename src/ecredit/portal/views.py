@@ -22,8 +22,9 @@ from django.views.decorators.http import require_GET, require_POST
 from ecredit import policy
 from ecredit.access.principal import anonymous, for_user
 from ecredit.audit.models import ChainHead
-from ecredit.kit.errors import NotFound
+from ecredit.kit.errors import NotFound, TooManyRequests
 from ecredit.registry.models import SubjectKind
+from ecredit.throttle import throttled
 
 from . import services
 from .models import Publication
@@ -77,6 +78,20 @@ def subject_version(subject_id: int) -> str:
     return "_".join(str(v) for v in row).replace(" ", "T") if row else "none"
 
 
+def too_many_requests(request, error: TooManyRequests) -> HttpResponse:
+    """The page a visitor over a request limit gets: 429, and when to try again."""
+    response = render(request, "portal/too_many_requests.html", _context(
+        request, message=str(error.message), retry_after=error.retry_after), status=error.http_status)
+    response["Retry-After"] = str(error.retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def limited(kind: str):
+    """Decorator: count a portal page in security.yaml's `kind` bucket first (before any cached copy)."""
+    return throttled(kind, too_many_requests)
+
+
 def cached_page(request, name: str, render_page, version: Callable[[], str] = _head) -> HttpResponse:
     """Serve an anonymous GET from the cache when what the page shows has not changed since it was rendered
     (`version`, by default the change log's head); pages of a logged-in subject account are never cached."""
@@ -106,6 +121,7 @@ def home(request):
 
 
 @require_GET
+@limited("search")
 def search(request):
     """Search by name (partial), pinyin initials, unified social credit code or shop id."""
     result = services.search(request.GET.get("q", ""), anonymous())
@@ -115,6 +131,7 @@ def search(request):
 
 
 @require_GET
+@limited("profile")
 def subject_profile(request, subject_id: int):
     """A subject's credit profile: exactly what the policy discloses to this reader."""
     principal = portal_principal(request)
@@ -129,6 +146,7 @@ def subject_profile(request, subject_id: int):
 
 
 @require_GET
+@limited("lists")
 def notices(request, kind: str):
     """Public notices of one kind, newest first."""
     rule = policy.current().publication_kind(kind)
@@ -140,6 +158,7 @@ def notices(request, kind: str):
 
 
 @require_GET
+@limited("lists")
 def notice_detail(request, notice_id: int):
     """One public notice."""
     item = Publication.objects.public().select_related("subject", "publisher").filter(pk=notice_id).first()

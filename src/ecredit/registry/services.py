@@ -96,6 +96,9 @@ def parse_ref(raw: dict[str, Any]) -> SubjectRef:
     """Validate a subject reference {kind?, uscc | ric | platform_uscc + shop_id, name}."""
     if not isinstance(raw, dict):
         raise ValidationFailed(_("缺少信用主体"), field="subject", code="required")
+    for key in ("name", "shop_id"):   # not stored as their Python spelling
+        if isinstance(raw.get(key), (dict, list, bool)):
+            raise ValidationFailed(_("{key} 应为文本").format(key=key), field=f"subject.{key}", code="bad_type")
     name = str(raw.get("name") or "").strip()
     if raw.get("shop_id") or raw.get("kind") == SubjectKind.SHOP:
         shop_id = str(raw.get("shop_id") or "").strip()

@@ -54,22 +54,31 @@ class _ShopRow:
     operator: services.SubjectRef
 
 
+def _text(row: dict, key: str) -> str:
+    """A member as text: numbers are spelt out (ids may come as numbers); an object or a list is refused, not
+    stored as its Python spelling."""
+    value = row.get(key)
+    if isinstance(value, (dict, list, bool)):
+        raise ValidationFailed(_("{key} 应为文本").format(key=key), field=key, code="bad_type")
+    return str(value or "").strip()
+
+
 def _parse_row(index: int, row: Any) -> _ShopRow:
     if not isinstance(row, dict):
         raise ValidationFailed(_("应为JSON对象"), code="not_an_object")
-    shop_id = str(row.get("shop_id") or "").strip()
+    shop_id = _text(row, "shop_id")
     if len(shop_id) > 64:
         raise ValidationFailed(_("网店编号不能超过64个字符"), field="shop_id", code="too_long")
-    name = str(row.get("name") or "").strip()[:200]
+    name = _text(row, "name")[:200]
     if not shop_id or not name:
         raise ValidationFailed(_("网店编号和名称为必填项"), field="shop_id" if not shop_id else "name", code="required")
-    region = str(row.get("region") or "").strip()
+    region = _text(row, "region")
     if region and not is_region_code(region):
         raise ValidationFailed(_("行政区划代码应为6位数字"), field="region", code="bad_region")
     operator = services.parse_ref(row.get("operator") or {})
     if operator.kind == SubjectKind.SHOP:
         raise ValidationFailed(_("经营者应为组织或自然人"), field="operator", code="bad_operator")
-    return _ShopRow(index, shop_id, name, str(row.get("url") or "")[:300], region, operator)
+    return _ShopRow(index, shop_id, name, _text(row, "url")[:300], region, operator)
 
 
 @transaction.atomic

@@ -222,6 +222,8 @@ def report(batch: ParcelBatch) -> dict[str, Any]:
 def text(raw: dict, key: str, label: str, max_length: int, required: bool = False, fold: bool = False) -> str:
     """A trimmed text field; `fold` (identifiers) also folds full-width characters to half-width."""
     value = raw.get(key)
+    if isinstance(value, (dict, list)):   # not stored as its Python spelling
+        raise ValidationFailed(_("{field}应为文本").format(field=label), field=key, code="bad_type")
     out = "" if value is None else str(value).strip()
     if fold and out and not out.isascii():
         out = unicodedata.normalize("NFKC", out)

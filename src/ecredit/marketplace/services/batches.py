@@ -206,6 +206,8 @@ def report(batch: TradeBatch) -> dict[str, Any]:
 def text(raw: dict, key: str, label: str, max_length: int, required: bool = True, fold: bool = False) -> str:
     """A trimmed text field; `fold` (identifiers) also folds full-width characters to half-width."""
     value = raw.get(key)
+    if isinstance(value, (dict, list)):   # not stored as its Python spelling
+        raise ValidationFailed(_("{field}应为文本").format(field=label), field=key, code="bad_type")
     out = "" if value is None else str(value).strip()
     if fold:
         out = unicodedata.normalize("NFKC", out)
@@ -276,6 +278,8 @@ _MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
 
 def buyer(value: Any, key: str = "buyer") -> str:
     """A buyer pseudonym: never what looks like a mobile number or a valid resident ID (personal data)."""
+    if isinstance(value, (dict, list)):   # its Python spelling would slip a phone number past the checks
+        raise ValidationFailed(_("买家标识应为文本"), field=key, code="bad_type")
     text_ = unicodedata.normalize("NFKC", str(value if value is not None else "")).strip()
     if not text_:
         raise ValidationFailed(_("买家标识为必填项"), field=key, code="required")

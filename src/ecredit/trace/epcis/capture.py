@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-import orjson
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ecredit import jsonbody
 from ecredit.audit.services import ChainWriter, state_text
 from ecredit.kit.errors import Conflict, DomainError, Forbidden, NotFound
 from ecredit.trace.models import CaptureJob, ErrorBehaviour, Event, JobStatus
@@ -105,11 +105,15 @@ def parse(body: bytes, content_type: str, *, single_event: bool = False) -> Pars
             document = to_json_document(body)
         except XmlDocumentError as exc:
             raise CaptureRefused(_("XML文档无法解析：{reason}").format(reason=exc)) from exc
+        try:
+            jsonbody.check(document)   # the limits a JSON-LD capture has (text length, nesting)
+        except jsonbody.BadJson as exc:
+            raise CaptureRefused(_("XML文档无法接收：{reason}").format(reason=exc.message)) from exc
     elif media in JSON_TYPES:
         try:
-            document = orjson.loads(body)
-        except orjson.JSONDecodeError as exc:
-            raise CaptureRefused(_("JSON无法解析：{reason}").format(reason=exc)) from exc
+            document = jsonbody.loads(body, repeated_members=True)
+        except jsonbody.BadJson as exc:
+            raise CaptureRefused(_("JSON无法解析：{reason}").format(reason=exc.message)) from exc
     else:
         raise UnsupportedMediaType(_("不支持的文档类型“{media}”：请用 application/ld+json、application/json 或 "
                                      "application/xml").format(media=media))

@@ -28,6 +28,7 @@ SENSOR_NUMBERS = {"value", "minValue", "maxValue", "meanValue", "sDev", "percRan
 _NUMERIC_TYPES = re.compile(r"(?:^|:)(?:integer|int|long|short|byte|decimal|double|float|nonNegativeInteger|"
                             r"positiveInteger|unsignedInt|unsignedLong)$")
 _INT_RE = re.compile(r"^[+-]?\d+$")
+MAX_DEPTH = 64   # elements nested in an EPCIS document: about ten levels, user extensions a few more
 
 
 class XmlDocumentError(ValueError):
@@ -254,6 +255,16 @@ def _prescan(body: bytes) -> dict[str, str]:
     return namespaces
 
 
+def _check_depth(root: ET.Element) -> None:
+    """Refuse elements nested deeper than MAX_DEPTH before the conversion, which recurses, meets them."""
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise XmlDocumentError(f"elements nested deeper than {MAX_DEPTH} levels")
+        stack.extend((child, depth + 1) for child in element)
+
+
 def to_json_document(body: bytes) -> dict:
     """An EPCIS XML document (EPCISDocument, EPCISQueryDocument, EPCISMasterDataDocument) in JSON-LD form."""
     namespaces = _prescan(body)
@@ -261,6 +272,7 @@ def to_json_document(body: bytes) -> dict:
         root = ET.fromstring(body)
     except ET.ParseError as exc:
         raise XmlDocumentError(f"not well-formed XML: {exc}") from exc
+    _check_depth(root)
     converter = _Converter(namespaces)
     kind = converter.local(root.tag)
     if kind not in ("EPCISDocument", "EPCISQueryDocument", "EPCISMasterDataDocument"):
