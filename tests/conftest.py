@@ -118,23 +118,3 @@ def rate_limits(rules_copy):
 
     yield change
     policy.reset(before)
-
-
-@pytest.fixture(autouse=True)
-def fresh_shared_cache_for_committing_tests(request):
-    """Tests that commit (live_server, transactional_db, django_db(transaction=True)) start and end with an
-    empty shared cache. Its counters (ecredit.limits: request limits, spent form tokens) are rows of a table
-    the flush after such a test leaves alone (it empties model tables only), so they would carry over into
-    later tests of the same worker: a browser test's requests from 127.0.0.1 counting against the next's."""
-    marker = request.node.get_closest_marker("django_db")
-    committing = bool({"transactional_db", "live_server"} & set(request.fixturenames)) or (
-        marker is not None and marker.kwargs.get("transaction", False))
-    if not committing:
-        yield
-        return
-    from django.core.cache import caches
-
-    request.getfixturevalue("transactional_db")
-    caches["shared"].clear()
-    yield
-    caches["shared"].clear()

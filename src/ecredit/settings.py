@@ -168,15 +168,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024 * 1024  # a 10,000-record batch is ~5 MB
 FILE_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 
 # Each process keeps its own cache of rendered public pages; entries are keyed by the change log's head,
-# so any write anywhere makes every process render afresh (no cross-process invalidation needed).
-# "shared" holds what every worker process must agree on (login failures aside, which django-axes keeps in its own
-# table): request counts of the rate limits and spent one-time form tokens. It is a table of the main database,
-# made by the ops app's migration, so gunicorn's workers and the background worker see the same counts.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20_000}},
-    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "ecredit_shared_cache",
-               "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4}},
-}
+# so any write anywhere makes every process render afresh (no cross-process invalidation needed). What every
+# worker must agree on (request limits, spent form tokens) is counted in the database instead (ecredit.limits),
+# and login failures in django-axes's tables.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20_000}}}
 
 # The address printed in reports' QR codes and verification links: the portal as the public reaches it.
 PUBLIC_URL = os.environ.get("ECREDIT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

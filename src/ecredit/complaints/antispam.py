@@ -11,7 +11,7 @@ the database:
 - a limit of case lookups per network address per hour, so that the tracking page cannot be used to try
   phone numbers against a case number.
 
-Spent nonces and lookup counts are kept in the shared cache (ecredit.limits) under keyed hashes (no network
+Spent nonces and lookup counts are shared counters (ecredit.limits) under keyed hashes (no network
 address is stored), so every worker process sees the same counts and the same spent forms.
 """
 
@@ -95,7 +95,7 @@ def check_token(token: str, form: str, now: dt.datetime | None = None) -> dict:
             n=rule.form_max_age_minutes))
     if age < rule.min_fill_seconds:
         raise Refused("too_fast", _("提交过快，请核对填写的内容后再次提交"))
-    if limits_store.shared().get(_nonce_key(str(payload.get("n")))):
+    if limits_store.value(_nonce_key(str(payload.get("n")))):
         raise Refused("spent", _("该表单已经提交过，如需再次投诉举报请重新打开表单"))
     return payload
 

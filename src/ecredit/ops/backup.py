@@ -36,7 +36,7 @@ from ecredit.kit.errors import DomainError
 
 FORMAT = "ecredit-backup/1"
 SERIALISATION = "jsonl_exact"
-EXCLUDED = ["sessions"]          # sessions end with a restore
+EXCLUDED = ["sessions", "ops"]   # sessions and shared counters (request limits) end with a restore
 _SCRYPT = {"length": 16, "n": 2**15, "r": 8, "p": 1}
 
 

@@ -8,7 +8,7 @@
 - Officers with the parcel right look waybills up with the consignee masked; those who may see identities open
   it in full with a stated purpose, and the read is access-logged.
 
-Counters live in the shared cache (ecredit.limits) under keyed hashes (no address is stored), so every worker
+Counters are shared ones (ecredit.limits) under keyed hashes (no address is stored), so every worker
 process counts against the same limits.
 """
 
@@ -128,9 +128,9 @@ def verify(waybill: Waybill, phone_tail: str, remote_address: str, now: dt.datet
     day, hour = now.timestamp() // 86400, now.timestamp() // 3600
     per_waybill = f"parcels:tail-fail:{waybill.pk}:{int(day)}"
     per_address = f"parcels:tail-fail-ip:{_address_key(remote_address)}:{int(hour)}"
-    if (limits_store.shared().get(per_waybill) or 0) >= rule.verify_failures_per_waybill_per_day:
+    if limits_store.value(per_waybill) >= rule.verify_failures_per_waybill_per_day:
         raise Refused("too_many_tries", _("该运单今日验证失败次数过多，请明天再试"))
-    if (limits_store.shared().get(per_address) or 0) >= rule.verify_failures_per_ip_per_hour:
+    if limits_store.value(per_address) >= rule.verify_failures_per_ip_per_hour:
         raise Refused("too_many_tries", _("验证失败次数过多，请一小时后再试"))
     tail = c.phone_digits(phone_tail)
     if len(tail) != 4 or not waybill.phone_tail_digest or \
