@@ -13,8 +13,6 @@ Exit status 0 when every check passed. Needs PostgreSQL on 127.0.0.1:5432 (trust
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import http.cookiejar
 import json
 import os
@@ -24,7 +22,6 @@ import shutil
 import signal
 import socket
 import ssl
-import struct
 import subprocess
 import sys
 import tempfile
@@ -140,7 +137,7 @@ def wait_for(predicate, seconds: float, what: str) -> bool:
     return check(what, False, f"not ready after {seconds:.0f} s")
 
 
-def smoke(client: Client, static_name: str) -> None:
+def smoke(client: Client, static_name: str, code_now) -> None:
     status, headers, body = client.request("/api/v1/health")
     check("health through nginx over TLS", status == 200 and b"ok" in body, f"{status}")
     status, headers, _ = client.request("/", https=False)
@@ -180,7 +177,7 @@ def smoke(client: Client, static_name: str) -> None:
         status, headers, _ = client.request("/console/")
         check("the console asks the administrator for the second factor", status == 302
               and headers.get("Location", "").startswith("/console/account/otp/setup"), headers.get("Location", ""))
-        second_step(client)
+        second_step(client, code_now)
         status, _, body = client.request("/console/")
         check("console workbench after the second step", status == 200, f"{status}")
     status, _, body = client.request("/api/v1/records/batches",
@@ -205,24 +202,11 @@ def post_form(client: Client, path: str, fields: dict) -> tuple[int, dict, bytes
                                                     "Referer": f"https://{HOST}{path}"})
 
 
-def totp_now(hex_key: str, step: int = 30, digits: int = 6) -> str:
-    """RFC 6238 code for a key, as an authenticator app computes it (the smoke test plays the phone)."""
-    counter = struct.pack(">Q", int(time.time()) // step)
-    digest = hmac.new(bytes.fromhex(hex_key), counter, hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    code = (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 10 ** digits
-    return f"{code:0{digits}d}"
-
-
-def second_step(client: Client) -> None:
-    """Set up the administrator's authenticator through nginx: the QR page, then a code from the stored key."""
+def second_step(client: Client, code_now) -> None:
+    """Set up the administrator's authenticator through nginx: the QR page, then the code the app would show."""
     status, _, body = client.request("/console/account/otp/setup")
     check("authenticator setup page with its QR code", status == 200 and b"<svg" in body, f"{status}")
-    key = subprocess.run(["psql", f"{PG}/{DB_NAME}", "-tA", "-c",
-                          "SELECT d.key FROM otp_totp_totpdevice d JOIN auth_user u ON u.id = d.user_id "
-                          "WHERE u.username = 'admin'"], capture_output=True, text=True).stdout.strip()
-    status, _, body = post_form(client, "/console/account/otp/setup", {"code": totp_now(key) if key else "",
-                                                                       "next": "/console/"})
+    status, _, body = post_form(client, "/console/account/otp/setup", {"code": code_now("admin"), "next": "/console/"})
     check("second factor confirmed, backup codes shown once", status == 200 and b"backup-codes" in body,
           f"{status}")
 
@@ -312,7 +296,14 @@ def main() -> int:
         client = Client(https_port, http_port)
         if wait_for(lambda: client.request("/api/v1/health")[0] == 200, 60, "stack up"):
             check("stack up (gunicorn, worker, nginx)", all(p.poll() is None for p in processes))
-            smoke(client, admin_css.relative_to(static_root).as_posix() if admin_css else "missing.css")
+            def code_now(username: str) -> str:
+                # The check plays the phone: the sealed secret opened with the deployment's key file.
+                done = subprocess.run([ecredit, "shell", "-c", "from ecredit.signin.models import Authenticator; "
+                                       f"print(Authenticator.objects.get(user__username='{username}').current_code())"],
+                                      env=env, capture_output=True, text=True, timeout=120)
+                return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+            smoke(client, admin_css.relative_to(static_root).as_posix() if admin_css else "missing.css", code_now)
         step("daily jobs (the timer's ExecStart)", exec_start("ecredit-daily.service", moves), timeout=900)
         (scratch / "passphrase").write_text("deploy-check passphrase 2026\n")
         step("backup", [ecredit, "backup", str(scratch / "backup.tar.gz"), "--passphrase-file",

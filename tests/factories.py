@@ -85,14 +85,17 @@ def console_login(client, user) -> None:
     """Log `user` in on the test client as a person would: password step, and the second step where the policy
     asks for one (an authenticator is made for the user if it has none)."""
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from ecredit.signin.models import Authenticator
     from ecredit.signin.rules import requires_second_factor
 
     client.force_login(user)
     if requires_second_factor(user):
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or \
-            TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+        device = Authenticator.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = Authenticator.fresh(user, tolerance=1)
+            device.confirmed = True
+            device.save()
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()

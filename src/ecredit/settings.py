@@ -45,8 +45,6 @@ INSTALLED_APPS = [
     "ninja",
     "axes",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "ecredit.policy",
     "ecredit.audit",
     "ecredit.access",
@@ -144,7 +142,6 @@ AXES_CLIENT_IP_CALLABLE = "ecredit.signin.lockout.client_address"
 AXES_LOCKOUT_CALLABLE = "ecredit.signin.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["password", "code"]
-OTP_TOTP_ISSUER = "ecredit"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = 10 * 3600        # the cookie's ceiling; signin applies security.yaml's own limits per session
 LOGIN_URL = "/console/login/"

@@ -12,11 +12,11 @@ AUDIT = {"chain_head", "audit_changelogentry", "audit_chaincheckpoint"}
 
 
 def all_tables() -> list[str]:
-    """Every table of the project's apps and of the users (sessions, caches, the admin's log and the login
-    attempts django-axes keeps left out)."""
+    """Every table of the project's apps and of the users (sessions, the admin's log, the login attempts django-axes
+    keeps and the shared request counters left out: a refused request still counts against its limits)."""
     from django.apps import apps
 
-    skip = {"sessions", "contenttypes", "admin", "messages", "staticfiles", "axes"}   # axes: logins seen
+    skip = {"sessions", "contenttypes", "admin", "messages", "staticfiles", "axes", "ops"}   # logins and counts seen
     return sorted({m._meta.db_table for m in apps.get_models() if m._meta.app_label not in skip
                    and m._meta.managed and not m._meta.proxy})
 

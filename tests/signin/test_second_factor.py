@@ -9,18 +9,18 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ecredit.audit import services as audit
 from ecredit.audit.models import ChangeLogEntry
 from ecredit.signin import second_factor
+from ecredit.signin.models import Authenticator, BackupCodes
 from tests.signin.conftest import password_step
 
 pytestmark = pytest.mark.django_db
 
 
-def _code_at(device: TOTPDevice, offset_steps: int = 0) -> str:
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+def _code_at(device: Authenticator, offset_steps: int = 0) -> str:
+    totp = TOTP(device.bin_key, device.step, 0, device.digits, device.drift)
     totp.time = totp.time + offset_steps * device.step
     return f"{totp.token():06d}"
 
@@ -33,7 +33,7 @@ def _set_up(client, username="officer"):
     assert page.redirect_chain[-1][0].startswith("/console/account/otp/setup")
     html = page.content.decode()
     assert "<svg" in html and 'id="otp-secret"' in html
-    device = TOTPDevice.objects.get(user__username=username, confirmed=False)
+    device = Authenticator.objects.get(user__username=username, confirmed=False)
     done = client.post("/console/account/otp/setup", {"code": _code_at(device), "next": "/console/"})
     assert done.status_code == 200
     codes = re.findall(r"<code>(\d{8})</code>", done.content.decode())
@@ -115,10 +115,10 @@ def test_roles_asked_come_from_security_yaml(client, people, security_rules):
 def test_the_setup_refuses_a_wrong_code_and_keeps_the_same_secret(client, people):
     password_step(client, "officer")
     client.get("/console/account/otp/setup")
-    device = TOTPDevice.objects.get(user__username="officer")
+    device = Authenticator.objects.get(user__username="officer")
     refused = client.post("/console/account/otp/setup", {"code": "99999"})
     assert refused.status_code == 422 and "验证码不正确" in refused.content.decode()
-    assert TOTPDevice.objects.get(user__username="officer").key == device.key
+    assert Authenticator.objects.get(user__username="officer").bin_key == device.bin_key
 
 
 def test_reset_by_command_is_change_logged_and_the_next_login_sets_up_again(client, people):
@@ -132,6 +132,16 @@ def test_reset_by_command_is_change_logged_and_the_next_login_sets_up_again(clie
     assert entry.reason == "手机丢失，本人书面申请"
     password_step(client, "officer")
     assert client.get("/console/").url.startswith("/console/account/otp/setup")
+
+
+def test_secrets_and_backup_codes_are_not_stored_in_clear(client, people):
+    device, codes = _set_up(client)
+    device.refresh_from_db()
+    secret = device.bin_key
+    assert secret.hex() not in bytes(device.sealed_secret).hex() and len(secret) == 20
+    stored = BackupCodes.objects.get(user=people["officer"]).code_hashes
+    assert len(stored) == len(codes) and not set(codes) & set(stored)
+    assert all(code not in str(stored) for code in codes)
 
 
 def test_the_demo_code_command_is_refused_in_production(people, settings, capsys):

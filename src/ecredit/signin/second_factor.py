@@ -5,19 +5,16 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import time
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ecredit.audit.services import Actor, ChainWriter
 from ecredit.kit.errors import Conflict, ValidationFailed
 
+from .models import Authenticator, BackupCodes, code_hash
 from .rules import security, today
 
 AUTHENTICATOR = "authenticator"
@@ -27,20 +24,16 @@ BACKUP_CODES = 10
 
 def has_second_factor(user) -> bool:
     """True when `user` has a confirmed authenticator."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return Authenticator.objects.filter(user=user, confirmed=True).exists()
 
 
-def pending_authenticator(user) -> TOTPDevice:
+def pending_authenticator(user) -> Authenticator:
     """The authenticator being set up for `user` (made with a fresh secret when there is none)."""
-    rule = security().second_factor_rule(today())
-    device = TOTPDevice.objects.filter(user=user, confirmed=False, name=AUTHENTICATOR).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR, confirmed=False,
-                                           tolerance=rule.tolerance_steps)
-    return device
+    device = Authenticator.objects.filter(user=user, confirmed=False).first()
+    return device or Authenticator.fresh(user, security().second_factor_rule(today()).tolerance_steps)
 
 
-def provisioning_uri(device: TOTPDevice) -> str:
+def provisioning_uri(device: Authenticator) -> str:
     """The otpauth:// URI an authenticator app scans (issuer from security.yaml)."""
     rule = security().second_factor_rule(today())
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
@@ -48,7 +41,7 @@ def provisioning_uri(device: TOTPDevice) -> str:
     return f"otpauth://totp/{label}?secret={secret}&issuer={rule.issuer}&digits={device.digits}&period={device.step}"
 
 
-def secret_text(device: TOTPDevice) -> str:
+def secret_text(device: Authenticator) -> str:
     """The secret in base32, in groups of four, for typing into an app by hand."""
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
@@ -68,7 +61,7 @@ def confirm(request, code: str) -> list[str]:
     if not device.verify_token(_code(code)):
         raise ValidationFailed(_("验证码不正确，请核对手机验证器上显示的6位数字（注意手机时间是否准确）"),
                                field="code", code="wrong_code")
-    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    Authenticator.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = _new_backup_codes(user)
@@ -81,10 +74,9 @@ def confirm(request, code: str) -> list[str]:
 
 
 def _new_backup_codes(user) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=BACKUP, confirmed=True)
+    BackupCodes.objects.filter(user=user).delete()
     codes = [f"{secrets.randbelow(10 ** 8):08d}" for _ in range(BACKUP_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    BackupCodes.objects.create(user=user, name=BACKUP, confirmed=True, code_hashes=[code_hash(c) for c in codes])
     return codes
 
 
@@ -92,8 +84,8 @@ def verify(request, code: str) -> str:
     """Complete the login's second step with an authenticator code or an unused backup code: "ok", "wrong", or
     "wait" when earlier wrong codes make every device refuse for a while (django-otp's growing delay)."""
     user, code = request.user, _code(code)
-    devices = list(TOTPDevice.objects.filter(user=user, confirmed=True)) + \
-        list(StaticDevice.objects.filter(user=user, confirmed=True))
+    devices = list(Authenticator.objects.filter(user=user, confirmed=True)) + \
+        list(BackupCodes.objects.filter(user=user, confirmed=True))
     allowed = [d for d in devices if d.verify_is_allowed()[0]]
     if not allowed:
         return "wait"
@@ -106,7 +98,7 @@ def verify(request, code: str) -> str:
 
 def remaining_backup_codes(user) -> int:
     """How many backup codes `user` has not used."""
-    return StaticToken.objects.filter(device__user=user).count()
+    return sum(len(d.code_hashes) for d in BackupCodes.objects.filter(user=user))
 
 
 @transaction.atomic
@@ -114,7 +106,7 @@ def reset(user, actor: Actor, reason: str) -> None:
     """Remove `user`'s second factor (a lost phone): the next login sets up a new one. Change-logged."""
     if not reason.strip():
         raise ValidationFailed(_("请说明重置原因"), field="reason", code="required")
-    removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+    removed = Authenticator.objects.filter(user=user).delete()[0] + BackupCodes.objects.filter(user=user).delete()[0]
     with ChainWriter() as log:
         log.append(actor, "second_factor.reset", "auth.user", user.pk,
                    json.dumps({"user": user.get_username(), "removed": removed}, sort_keys=True), reason.strip())
@@ -124,10 +116,8 @@ def current_code(user) -> str:
     """The code `user`'s authenticator shows now (the demo's stand-in for a phone; never in production)."""
     if getattr(settings, "PRODUCTION", False):
         raise Conflict(_("生产环境不提供验证码"), code="production")
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or pending_authenticator(user)
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time()
-    return f"{totp.token():0{device.digits}d}"
+    device = Authenticator.objects.filter(user=user, confirmed=True).first() or pending_authenticator(user)
+    return device.current_code()
 
 
 def _organisation(user) -> str:
