@@ -150,3 +150,12 @@ def test_the_demo_code_command_is_refused_in_production(people, settings, capsys
     settings.PRODUCTION = True
     with pytest.raises(CommandError):
         call_command("otp-code", "officer")
+
+
+def test_a_subject_account_whose_subject_is_gone_is_told_so(client, people):
+    membership = people["resident"].membership
+    membership.subject_id = 987_654_321
+    membership.save()
+    password_step(client, "resident", path="/login")
+    page = client.get("/me/")
+    assert page.status_code == 404 and 'id="subject-missing"' in page.content.decode()

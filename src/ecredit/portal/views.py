@@ -247,7 +247,10 @@ def me(request):
         if request.user.is_authenticated:
             return render(request, "portal/me.html", _context(request, not_subject=True), status=403)
         return redirect(f"{reverse('portal:login')}?next={reverse('portal:me')}")
-    profile = services.profile(principal.subject_id, principal, purpose="本人查询", channel="portal")
+    try:
+        profile = services.profile(principal.subject_id, principal, purpose="本人查询", channel="portal")
+    except NotFound:    # the account points at a subject the archive no longer has
+        return render(request, "portal/me.html", _context(request, subject_missing=True), status=404)
     return render(request, "portal/me.html", _context(request, p=profile, principal=principal))
 
 
