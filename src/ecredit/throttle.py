@@ -17,7 +17,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ecredit import limits, policy
 from ecredit.kit import crypto
@@ -66,7 +66,8 @@ def throttle(request: HttpRequest, kind: str) -> None:
     count = limits.bump(key, math.ceil(ends - moment) + _GRACE_SECONDS)
     if count > bucket.requests:
         wait = max(1, math.ceil(ends - moment))
-        raise TooManyRequests(_("请求过于频繁，请{n}秒后再试").format(n=wait), retry_after=wait)
+        raise TooManyRequests(ngettext("请求过于频繁，请{n}秒后再试", "请求过于频繁，请{n}秒后再试", wait).format(n=wait),
+                              retry_after=wait)
 
 
 def throttled(kind: str, refused: Callable[[HttpRequest, TooManyRequests], HttpResponse] | None = None):
