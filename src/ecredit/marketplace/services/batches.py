@@ -5,30 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 import unicodedata
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterator
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import ean
 
+from ecredit import batches as intake
 from ecredit import policy
 from ecredit.access.models import Organisation
-from ecredit.audit.services import ChainWriter, state_text
+from ecredit.audit.services import ChainWriter
+from ecredit.batches import Outcome, row_id  # noqa: F401  (the trade writers use them from here)
 from ecredit.kit.canonical import canonical_json
 from ecredit.kit.crypto import sm3_hex
-from ecredit.kit.errors import Conflict, Forbidden, ValidationFailed
+from ecredit.kit.errors import Forbidden, ValidationFailed
 from ecredit.kit.identifiers import is_valid_ric
 from ecredit.registry.models import Subject, SubjectKind
 
 from ..models import BatchStatus, TradeBatch
 
 MODEL = "marketplace.tradebatch"
-MAX_BATCH = 10_000
+MAX_BATCH = intake.MAX_BATCH
 STATE_FIELDS = ("organisation_id", "kind", "client_batch_id", "content_hash", "channel", "atomic", "status",
                 "received", "created", "updated", "unchanged", "rejected")
 CLOCK_SKEW = dt.timedelta(minutes=10)      # a little ahead of our clock is the sender's clock, not the future
@@ -61,133 +60,28 @@ def platform_of(principal) -> Subject:
 # ------------------------------------------------------------------------------------------------ reports
 
 
-@dataclass
-class RowError:
-    """Why one row of a batch was refused."""
-
-    index: int
-    id: str
-    field: str
-    code: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "id": self.id, "field": self.field, "code": self.code,
-                "message": self.message}
-
-
-@dataclass
-class Outcome:
-    """What an intake did with a batch's rows; `ids[i]` is the object row i became (None: refused)."""
-
-    received: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    ids: list[int | None] = field(default_factory=list)
-
-    @property
-    def rejected(self) -> int:
-        return self.received - self.created - self.updated - self.unchanged
-
-    def refuse(self, index: int, row_id: str, exc: ValidationFailed) -> None:
-        self.errors.append(RowError(index, row_id, exc.field or "", exc.code, str(exc.message)))
-
-
-def row_id(raw: Any, key: str) -> str:
-    """The sender's id of a row, for error reports."""
-    return str(raw.get(key, ""))[:100] if isinstance(raw, dict) else ""
-
-
-class _Rollback(Exception):
-    pass
-
-
 def run_batch(kind: str, rows: Any, principal, *, channel: str, client_batch_id: str | None, atomic: bool,
               filename: str, write: Callable[[list, TradeBatch, ChainWriter, Outcome], None],
               label: str) -> TradeBatch:
-    """Receive a batch of `kind`: replay a known batch id, run `write` inside one transaction that holds the
-    change log's lock, and append the batch's single change-log entry (content hash and counts).
+    """Receive a batch of `kind` (ecredit.batches.receive): replay a known batch id, write the rows in one
+    transaction with the change log's lock, one change-log entry (content hash and counts) for the batch.
 
     With `atomic`, a refused row refuses the batch: nothing but the batch (status 全部退回) is kept."""
-    if not isinstance(rows, list):
-        raise ValidationFailed(_("{name} 应为列表").format(name=label), field=label, code="not_a_list")
-    if len(rows) > MAX_BATCH:
-        raise ValidationFailed(_("每批最多{n}条").format(n=MAX_BATCH), field=label, code="batch_too_large")
-    client_batch_id = (str(client_batch_id).strip()[:100] or None) if client_batch_id is not None else None
-    digest = sm3_hex(canonical_json(rows))
-    if client_batch_id:
-        earlier = TradeBatch.objects.filter(organisation_id=principal.organisation_id, kind=kind,
-                                            client_batch_id=client_batch_id).first()
-        if earlier:
-            return _replay(earlier, digest)
-    started = time.perf_counter()
-    try:
-        with transaction.atomic(), ChainWriter() as log:
-            batch = TradeBatch.objects.create(
-                organisation_id=principal.organisation_id, kind=kind, client_batch_id=client_batch_id,
-                content_hash=digest, channel=channel, submitted_by=principal.label[:120],
-                submitted_at=log.at, filename=filename[:200], atomic=atomic, status=BatchStatus.REJECTED,
-                received=len(rows))
-            outcome = Outcome(received=len(rows))
-            mark = (len(log.rows), log.seq, log.hash)
-            try:
-                with transaction.atomic():
-                    write(rows, batch, log, outcome)
-                    if atomic and outcome.errors:
-                        raise _Rollback
-            except _Rollback:
-                # Nothing written stays, nor its log entries (shops first seen in this batch).
-                outcome = Outcome(received=len(rows), errors=outcome.errors, ids=[None] * len(rows))
-                log.rows, log.seq, log.hash = log.rows[:mark[0]], mark[1], mark[2]
-            _finish(batch, outcome, started)
-            batch.log_seq = log.append(principal.actor, "receive", MODEL, batch.pk, batch_state(batch),
-                                       f"{kind}: {batch.created} new, {batch.updated} changed, "
-                                       f"{batch.rejected} refused")
-            batch.save()
-    except IntegrityError:
-        earlier = None
-        if client_batch_id:
-            earlier = TradeBatch.objects.filter(organisation_id=principal.organisation_id, kind=kind,
-                                                client_batch_id=client_batch_id).first()
-        if earlier is None:
-            raise
-        return _replay(earlier, digest)
-    return batch
-
-
-def _finish(batch: TradeBatch, outcome: Outcome, started: float) -> None:
-    outcome.errors.sort(key=lambda e: e.index)
-    batch.created, batch.updated, batch.unchanged = outcome.created, outcome.updated, outcome.unchanged
-    batch.rejected = outcome.rejected
-    batch.errors = [e.as_dict() for e in outcome.errors]
-    batch.ids = outcome.ids
-    accepted = outcome.created + outcome.updated + outcome.unchanged
-    batch.status = (BatchStatus.ACCEPTED if not batch.rejected
-                    else BatchStatus.PARTIAL if accepted else BatchStatus.REJECTED)
-    batch.duration_ms = int((time.perf_counter() - started) * 1000)
-
-
-def _replay(earlier: TradeBatch, digest: str) -> TradeBatch:
-    if earlier.content_hash != digest:
-        raise Conflict(_("批次号“{id}”已用于内容不同的另一批数据（第{batch}批）；重新报送原批次请发送相同的数据，"
-                         "报送新数据请使用新的批次号").format(id=earlier.client_batch_id, batch=earlier.pk),
-                       field="batch_id", code="batch_id_reused")
-    earlier.replayed = True
-    return earlier
+    intake.check_rows(rows, label)
+    return intake.receive(TradeBatch, MODEL, STATE_FIELDS, kind=kind, rows=rows, principal=principal,
+                          content=sm3_hex(canonical_json(rows)), client_batch_id=intake.clean_batch_id(client_batch_id),
+                          channel=channel, atomic=atomic, filename=filename, receipt={}, statuses=BatchStatus,
+                          write=write)
 
 
 def batch_state(batch: TradeBatch | dict) -> str:
     """The canonical state of a batch as the change log keeps it."""
-    get = batch.get if isinstance(batch, dict) else lambda k: getattr(batch, k)
-    return state_text({k: get(k) for k in STATE_FIELDS})
+    return intake.batch_state(batch, STATE_FIELDS)
 
 
 def iter_states() -> Iterator[tuple[int, str]]:
     """Every batch's current state, for verification of the change log."""
-    for row in TradeBatch.objects.order_by("id").values("id", *STATE_FIELDS).iterator(chunk_size=5000):
-        yield row["id"], batch_state(row)
+    return intake.iter_states(TradeBatch, STATE_FIELDS)
 
 
 def report(batch: TradeBatch) -> dict[str, Any]:
