@@ -14,6 +14,7 @@ from ecredit.audit import services as audit
 from ecredit.audit.models import ChangeLogEntry
 from ecredit.signin import second_factor
 from ecredit.signin.models import Authenticator, BackupCodes
+from ecredit.signin.rules import security
 from tests.signin.conftest import password_step
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +43,7 @@ def _set_up(client, username="officer"):
 
 def test_an_officer_sets_up_the_authenticator_on_the_first_login(client, people):
     device, codes = _set_up(client)
-    assert len(codes) == second_factor.BACKUP_CODES
+    assert len(codes) == security().second_factor_rule().backup_codes
     device.refresh_from_db()
     assert device.confirmed
     assert client.get("/console/").status_code == 200
@@ -87,11 +88,11 @@ def test_a_backup_code_works_once(client, people):
     assert second_factor.remaining_backup_codes(people["officer"]) == len(codes) - 1
 
 
-def test_five_wrong_codes_end_the_session(client, people):
+def test_the_policy_number_of_wrong_codes_ends_the_session(client, people):
     _set_up(client)
     client.logout()
     password_step(client, "officer")
-    for _ in range(4):
+    for _ in range(security().second_factor_rule().max_wrong_codes - 1):
         client.post("/console/account/otp", {"code": "12345678"})
     last = client.post("/console/account/otp", {"code": "12345678"})
     assert last.status_code == 302 and last.url == "/console/login/"

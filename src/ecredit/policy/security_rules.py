@@ -43,6 +43,10 @@ class SecondFactor(Dated):
     issuer: str = Field(min_length=1, max_length=60)
     # Steps of 30 s either side of now a code may come from (clocks of phones drift).
     tolerance_steps: int = Field(ge=0, le=3)
+    # Wrong codes in one login before the session is ended (the authenticator's growing delay applies too).
+    max_wrong_codes: int = Field(ge=1, le=20)
+    # Single-use codes handed out at setup, for a lost phone.
+    backup_codes: int = Field(ge=0, le=20)
 
 
 class Sessions(Dated):

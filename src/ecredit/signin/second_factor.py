@@ -19,7 +19,6 @@ from .rules import security, today
 
 AUTHENTICATOR = "authenticator"
 BACKUP = "backup"
-BACKUP_CODES = 10
 
 
 def has_second_factor(user) -> bool:
@@ -75,7 +74,8 @@ def confirm(request, code: str) -> list[str]:
 
 def _new_backup_codes(user) -> list[str]:
     BackupCodes.objects.filter(user=user).delete()
-    codes = [f"{secrets.randbelow(10 ** 8):08d}" for _ in range(BACKUP_CODES)]
+    count = security().second_factor_rule(today()).backup_codes
+    codes = [f"{secrets.randbelow(10 ** 8):08d}" for _ in range(count)]
     BackupCodes.objects.create(user=user, name=BACKUP, confirmed=True, code_hashes=[code_hash(c) for c in codes])
     return codes
 

@@ -19,8 +19,6 @@ from ecredit.kit.errors import ValidationFailed
 
 from . import rules, second_factor
 
-# Wrong codes in one session before it is ended (the authenticator's own growing delay also applies).
-MAX_WRONG_CODES = 5
 WRONG = "signin.wrong_codes"
 
 
@@ -51,7 +49,7 @@ def verify(request):
                 messages.warning(request, _("备用验证码仅剩{n}个，请联系管理员重置").format(n=left))
             return redirect(_next(request))
         wrong = request.session.get(WRONG, 0) + 1
-        if wrong >= MAX_WRONG_CODES:
+        if wrong >= rules.security().second_factor_rule(rules.today()).max_wrong_codes:
             logout(request)
             messages.error(request, _("验证码错误次数过多，请重新登录"))
             return redirect("/console/login/")
